@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libbpfrun: compile BPF C at run time through libbcc, attach it, read what
+ * it reports. Functions return 0 (or a count) on success and a negative errno
+ * on failure; they have already told the user why on stderr.
+ */
+#ifndef BPFRUN_H
+#define BPFRUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpfrun;
+
+enum bpfrun_kind {
+	BPFRUN_KPROBE,
+	BPFRUN_KRETPROBE,
+	BPFRUN_TRACEPOINT,
+	BPFRUN_RAW_TRACEPOINT,
+	BPFRUN_UPROBE,
+	BPFRUN_URETPROBE,
+	BPFRUN_NR_KINDS,
+};
+
+struct bpfrun_opts {
+	const char *const *cflags;	/* extra compiler flags: -DX, -IDIR */
+	size_t ncflags;
+	const char *headers;	/* "auto", "btf" or a DIR; NULL: $BPFRUN_HEADERS or "auto" */
+	int verbose;
+};
+
+/* Compile the BPF C file at @path; nothing is loaded or attached yet. */
+int bpfrun_open(struct bpfrun **bp, const char *path,
+		const struct bpfrun_opts *opts);
+/* Detach everything, close every fd; NULL-safe. */
+void bpfrun_close(struct bpfrun *b);
+
+/*
+ * Attach function @func as @kind. @target is "SYMBOL" for kprobes,
+ * "CATEGORY:NAME" for tracepoints, "NAME" for raw tracepoints and
+ * "BINARY:SYMBOL" for uprobes.
+ */
+int bpfrun_attach(struct bpfrun *b, enum bpfrun_kind kind, const char *func,
+		  const char *target);
+/* Attach every function named with a kind's prefix; returns how many. */
+int bpfrun_attach_auto(struct bpfrun *b);
+size_t bpfrun_nr_links(const struct bpfrun *b);
+
+const char *bpfrun_kind_name(enum bpfrun_kind kind);
+int bpfrun_kind_by_name(const char *name, enum bpfrun_kind *kind);
+/*
+ * Split a function name such as "kprobe__tcp_v4_connect" or
+ * "tracepoint__syscalls__sys_enter_execve" into its kind and target
+ * ("tcp_v4_connect", "syscalls:sys_enter_execve"). -ENOENT: no prefix.
+ */
+int bpfrun_prefix_parse(const char *func, enum bpfrun_kind *kind,
+			char *target, size_t len);
+
+/* Program introspection, for commands that read maps themselves. */
+size_t bpfrun_nr_functions(const struct bpfrun *b);
+const char *bpfrun_function_name(const struct bpfrun *b, size_t i);
+int bpfrun_table_fd(const struct bpfrun *b, const char *name);
+
+/*
+ * The kernel's symbol for syscall @name ("execve" -> "__x64_sys_execve"),
+ * from @kallsyms (NULL: /proc/kallsyms). -EACCES: the file hides addresses.
+ */
+int bpfrun_syscall_fnname(const char *kallsyms, const char *name, char *buf,
+			  size_t len);
+
+/*
+ * Path of programs/NAME.c: @override if set, else $BPFRUN_PROGRAM_DIR/NAME.c,
+ * else the source tree when run from the build tree, else the installed copy.
+ */
+int bpfrun_find_program(const char *name, const char *override, char *buf,
+			size_t len);
+
+/* tracefs, mounted on first use when it is not. */
+int bpfrun_tracefs(char *buf, size_t len);
+
+/* One trace_pipe line, as bcc's trace_fields() returns it. */
+struct bpfrun_trace_fields {
+	char task[32];
+	int pid;
+	int cpu;
+	char flags[16];
+	double ts;
+	const char *msg;	/* points into the parsed line */
+};
+
+/* Parse one line (no trailing newline needed). -EINVAL: not a trace line. */
+int bpfrun_trace_parse(const char *line, struct bpfrun_trace_fields *f);
+
+struct bpfrun_trace_pipe;
+int bpfrun_trace_pipe_open(struct bpfrun_trace_pipe **tp);
+/*
+ * Wait up to @timeout_ms (-1: forever) for the next parsable line.
+ * 1: @f filled (valid until the next call); 0: timed out or stop requested.
+ */
+int bpfrun_trace_pipe_read(struct bpfrun_trace_pipe *tp,
+			   struct bpfrun_trace_fields *f, int timeout_ms);
+void bpfrun_trace_pipe_close(struct bpfrun_trace_pipe *tp);
+
+/* SIGINT and SIGTERM set a flag that readers check; bpfrun_stopped() reads it. */
+void bpfrun_handle_signals(void);
+bool bpfrun_stopped(void);
+void bpfrun_stop(void);
+
+/* Root check with a message that says what to do. */
+int bpfrun_need_root(void);
+
+const char *bpfrun_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

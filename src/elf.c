@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Symbol to file offset in an ELF file, which is what a uprobe wants. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int find_sym(Elf *e, const char *sym, GElf_Addr *vaddr)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 0; data && i < n; i++) {
+			GElf_Sym s;
+			const char *name;
+
+			if (!gelf_getsym(data, i, &s) || !s.st_value ||
+			    s.st_shndx == SHN_UNDEF)
+				continue;
+			name = elf_strptr(e, sh.sh_link, s.st_name);
+			if (name && !strcmp(name, sym)) {
+				*vaddr = s.st_value;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+static int vaddr_to_offset(Elf *e, GElf_Addr vaddr, unsigned long long *off)
+{
+	size_t i, n;
+
+	if (elf_getphdrnum(e, &n))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_X))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_memsz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_sym_offset(const char *path, const char *sym, unsigned long long *off)
+{
+	GElf_Addr vaddr = 0;
+	Elf *e = NULL;
+	int fd, err;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_err("cannot open %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		pr_err("%s is not an ELF file\n", path);
+		err = -ENOEXEC;
+		goto out;
+	}
+	err = find_sym(e, sym, &vaddr);
+	if (!err)
+		err = vaddr_to_offset(e, vaddr, off);
+	if (err)
+		pr_err("no function %s in %s\n", sym, path);
+out:
+	elf_end(e);
+	close(fd);
+	return err;
+}

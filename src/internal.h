@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Inside libbpfrun: not installed. */
+#ifndef BPFRUN_INTERNAL_H
+#define BPFRUN_INTERNAL_H
+
+#include <linux/bpf.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "bpfrun.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* log.c: every message the library prints starts with the command's name. */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print each message only once per process (keyed on the format). */
+void pr_warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int bpfrun_verbose;
+
+/* util.c */
+int read_file(const char *path, char *buf, size_t len);
+int path_exists(const char *path);
+int is_dir(const char *path);
+/*
+ * $BPFRUN_CACHE_DIR (default /var/cache/bpfrun) joined with @sub, created
+ * mode 0755 when missing. -EPERM when it (or the root) is not owned by root
+ * or is writable by group or others: nothing is read from such a place.
+ */
+int cache_dir(const char *sub, char *buf, size_t len);
+int cache_dir_safe(const char *path);
+/* Remove a tree (no symlinks followed). */
+int rm_tree(const char *path);
+
+/* kallsyms.c: the one /proc/kallsyms parser. */
+struct ksym_iter {
+	FILE *f;
+	char line[512];
+	unsigned long long addr;
+	char type;
+	const char *name;
+};
+int ksym_open(struct ksym_iter *it, const char *path);
+int ksym_next(struct ksym_iter *it);
+void ksym_close(struct ksym_iter *it);
+/* 0: found (*addr set, may be 0 when hidden), -ENOENT: not there. */
+int ksym_lookup(const char *path, const char *name, unsigned long long *addr);
+/* bpfrun_syscall_fnname() without the messages. */
+int syscall_symbol(const char *kallsyms, const char *name, char *buf,
+		   size_t len);
+
+/* headers.c: choose the kernel header tree for libbcc. */
+struct headers_env {
+	const char *modules_dir;	/* /lib/modules */
+	const char *src_dir;		/* /usr/src */
+	const char *release;		/* uname -r */
+	const char *btf;		/* /sys/kernel/btf/vmlinux */
+};
+enum headers_kind { HEADERS_MATCHING, HEADERS_BTF, HEADERS_DISTRO, HEADERS_DIR };
+struct headers_choice {
+	enum headers_kind kind;
+	char dir[512];		/* for BCC_KERNEL_SOURCE; "" for MATCHING */
+	char version[128];	/* release the tree was made for */
+};
+int headers_choose(const struct headers_env *env, const char *mode,
+		   struct headers_choice *out);
+/* Nearest Debian split tree ("V-ARCH" + "V-common") to @release. */
+int headers_find_distro(const char *src_dir, const char *release, char *version,
+			size_t len);
+/* Union of two trees made of symlinks (the first wins on a clash). */
+int headers_merge(const char *a, const char *b, const char *out);
+
+/* btf_tree.c: header tree generated from the kernel's BTF. */
+int btf_tree_get(const char *btf_path, char *buf, size_t len);
+
+/* tracefs.c */
+int tracefs_path(const char *rel, char *buf, size_t len);
+int tracepoint_id(const char *category, const char *name);
+
+/* elf.c: file offset of @sym in ELF @path, for uprobes. */
+int elf_sym_offset(const char *path, const char *sym, unsigned long long *off);
+
+/* compile.c: libbcc, dlopen()ed here and nowhere else. */
+#define NR_PROG_TYPES 32	/* enough for the types the attach kinds use */
+struct bpfrun_func {
+	char *name;
+	struct bpf_insn *insns;
+	size_t ninsns;
+	int fd[NR_PROG_TYPES];	/* loaded per program type, -1 if not */
+};
+
+struct bpfrun_table {
+	char *name;
+	int type;
+	unsigned key_size, leaf_size, max_entries;
+	int flags;
+	char *key_desc, *leaf_desc;
+	char **fields;			/* perf_submit() fields, "type name" */
+	size_t nfields;
+	int fd;
+};
+
+struct bpfrun_link {
+	int fd;
+	enum bpfrun_kind kind;
+	char *func;
+	char *target;
+};
+
+struct bpfrun {
+	char *path;
+	char license[128];
+	unsigned kern_version;
+	struct bpfrun_func *funcs;
+	size_t nfuncs;
+	struct bpfrun_table *tables;
+	size_t ntables;
+	struct bpfrun_link *links;
+	size_t nlinks;
+	int verbose;
+};
+
+int compile_file(struct bpfrun *b, const char *path, const char *const *cflags,
+		 size_t ncflags, const struct headers_choice *h);
+
+/* program.c */
+struct bpfrun_func *func_find(struct bpfrun *b, const char *name);
+/* Load @f as @type; returns the fd (owned by @f) or -errno. */
+int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type);
+/* Does the function read memory through its context pointer? */
+bool func_reads_ctx(const struct bpfrun_func *f);
+int link_add(struct bpfrun *b, int fd, enum bpfrun_kind kind, const char *func,
+	     const char *target);
+
+#endif

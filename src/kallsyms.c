@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The /proc/kallsyms parser, and syscall symbol resolution on top of it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define KALLSYMS "/proc/kallsyms"
+
+int ksym_open(struct ksym_iter *it, const char *path)
+{
+	memset(it, 0, sizeof(*it));
+	it->f = fopen(path ? path : KALLSYMS, "re");
+	return it->f ? 0 : -errno;
+}
+
+/* 1: a symbol is in @it; 0: end of file. Malformed lines are skipped. */
+int ksym_next(struct ksym_iter *it)
+{
+	while (fgets(it->line, sizeof(it->line), it->f)) {
+		char *end, *name;
+
+		it->addr = strtoull(it->line, &end, 16);
+		if (end == it->line || *end != ' ' || !end[1] || end[2] != ' ')
+			continue;
+		it->type = end[1];
+		name = end + 3;
+		name[strcspn(name, " \t\n")] = '\0';
+		if (!*name)
+			continue;
+		it->name = name;
+		return 1;
+	}
+	return 0;
+}
+
+void ksym_close(struct ksym_iter *it)
+{
+	if (it->f)
+		fclose(it->f);
+	it->f = NULL;
+}
+
+int ksym_lookup(const char *path, const char *name, unsigned long long *addr)
+{
+	struct ksym_iter it;
+	int err = ksym_open(&it, path);
+
+	if (err)
+		return err;
+	err = -ENOENT;
+	while (ksym_next(&it)) {
+		if (!strcmp(it.name, name)) {
+			*addr = it.addr;
+			err = 0;
+			break;
+		}
+	}
+	ksym_close(&it);
+	return err;
+}
+
+/* bcc's order; the first that names a symbol wins. */
+static const char *const syscall_prefixes[] = {
+	"sys_",		    "__x64_sys_",    "__x32_compat_sys_",
+	"__ia32_compat_sys_", "__arm64_sys_",  "__s390x_sys_",
+	"__s390_sys_",	    "__riscv_sys_",
+};
+
+int syscall_symbol(const char *kallsyms, const char *name, char *buf,
+		   size_t len)
+{
+	int best = ARRAY_SIZE(syscall_prefixes), nonzero = 0, i;
+	struct ksym_iter it;
+	size_t plen;
+	int err;
+
+	err = ksym_open(&it, kallsyms);
+	if (err)
+		return err;
+	while (ksym_next(&it)) {
+		if (it.addr)
+			nonzero = 1;
+		for (i = 0; i < best; i++) {
+			plen = strlen(syscall_prefixes[i]);
+			if (!strncmp(it.name, syscall_prefixes[i], plen) &&
+			    !strcmp(it.name + plen, name)) {
+				best = i;
+				break;
+			}
+		}
+	}
+	ksym_close(&it);
+	if (!nonzero)
+		return -EACCES;
+	if (best == (int)ARRAY_SIZE(syscall_prefixes))
+		return -ENOENT;
+	if ((size_t)snprintf(buf, len, "%s%s", syscall_prefixes[best],
+			     name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int bpfrun_syscall_fnname(const char *kallsyms, const char *name, char *buf,
+			  size_t len)
+{
+	const char *path = kallsyms ? kallsyms : KALLSYMS;
+	int err = syscall_symbol(kallsyms, name, buf, len);
+
+	if (err == -EACCES)
+		pr_err("%s hides symbol addresses (not root, or kernel.kptr_restrict is set): cannot tell which syscall symbols are real; run as root, or set sysctl kernel.kptr_restrict=0\n",
+		       path);
+	else if (err == -ENOENT)
+		pr_err("no kernel symbol for syscall %s in %s (tried sys_%s, __x64_sys_%s, ...)\n",
+		       name, path, name, name);
+	else if (err)
+		pr_err("cannot read %s: %s\n", path, strerror(-err));
+	return err;
+}

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: Apache-2.0
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "internal.h"
+
+int bpfrun_open(struct bpfrun **bp, const char *path,
+		const struct bpfrun_opts *opts)
+{
+	static const struct bpfrun_opts none;
+	struct headers_env env = {
+		.modules_dir = "/lib/modules",
+		.src_dir = "/usr/src",
+		.btf = "/sys/kernel/btf/vmlinux",
+	};
+	struct headers_choice h;
+	struct bpfrun *b;
+	struct utsname u;
+	int err;
+
+	if (!opts)
+		opts = &none;
+	bpfrun_verbose = opts->verbose;
+	if (access(path, R_OK)) {
+		err = -errno;
+		pr_err("cannot read program %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	uname(&u);
+	env.release = u.release;
+	err = headers_choose(&env, opts->headers, &h);
+	if (err)
+		return err;
+	pr_info("kernel headers: %s %s%s%s\n",
+		h.kind == HEADERS_MATCHING ? "matching" :
+		h.kind == HEADERS_BTF	   ? "from BTF" :
+		h.kind == HEADERS_DISTRO   ? "distribution's" :
+					     "given",
+		h.version, h.dir[0] ? " in " : "", h.dir);
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->verbose = opts->verbose;
+	b->path = strdup(path);
+	if (!b->path) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = compile_file(b, path, opts->cflags, opts->ncflags, &h);
+	if (err)
+		goto err_free;
+	*bp = b;
+	return 0;
+
+err_free:
+	bpfrun_close(b);
+	return err;
+}
+
+void bpfrun_close(struct bpfrun *b)
+{
+	size_t i, j;
+
+	if (!b)
+		return;
+	/* detach first, so that no program runs against a closed map */
+	for (i = 0; i < b->nlinks; i++) {
+		close(b->links[i].fd);
+		free(b->links[i].func);
+		free(b->links[i].target);
+	}
+	for (i = 0; i < b->nfuncs; i++) {
+		for (j = 0; j < ARRAY_SIZE(b->funcs[i].fd); j++)
+			if (b->funcs[i].fd[j] >= 0)
+				close(b->funcs[i].fd[j]);
+		free(b->funcs[i].name);
+		free(b->funcs[i].insns);
+	}
+	for (i = 0; i < b->ntables; i++) {
+		struct bpfrun_table *t = &b->tables[i];
+
+		if (t->fd >= 0)
+			close(t->fd);
+		for (j = 0; j < t->nfields; j++)
+			free(t->fields[j]);
+		free(t->fields);
+		free(t->name);
+		free(t->key_desc);
+		free(t->leaf_desc);
+	}
+	free(b->links);
+	free(b->funcs);
+	free(b->tables);
+	free(b->path);
+	free(b);
+}
+
+struct bpfrun_func *func_find(struct bpfrun *b, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < b->nfuncs; i++)
+		if (!strcmp(b->funcs[i].name, name))
+			return &b->funcs[i];
+	return NULL;
+}
+
+/* The tail of a verifier log is where it says why. */
+static void print_log_tail(const char *log, int lines)
+{
+	const char *p = log + strlen(log);
+
+	while (p > log && lines >= 0) {
+		p--;
+		if (*p == '\n')
+			lines--;
+	}
+	if (*p == '\n')
+		p++;
+	if (p > log)
+		fprintf(stderr, "...\n");
+	fprintf(stderr, "%s", p);
+}
+
+#define LOG_SIZE (1 << 20)
+
+int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	static int rlimit_done;
+	char *log;
+	int fd, err;
+
+	if (type >= NR_PROG_TYPES)
+		return -EINVAL;
+	if (f->fd[type] >= 0)
+		return f->fd[type];
+	/* kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK */
+	if (!rlimit_done) {
+		struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
+
+		setrlimit(RLIMIT_MEMLOCK, &r);
+		rlimit_done = 1;
+	}
+	log = malloc(LOG_SIZE);
+	if (!log)
+		return -ENOMEM;
+	log[0] = '\0';
+	/* libbpf retries with log_level 1 when the first load fails */
+	opts.log_buf = log;
+	opts.log_size = LOG_SIZE;
+	opts.kern_version = b->kern_version;
+	fd = bpf_prog_load(type, f->name, b->license, f->insns, f->ninsns,
+			   &opts);
+	if (fd < 0) {
+		err = fd;
+		if (err == -EACCES && log[0])
+			pr_err("the BPF verifier rejected %s from %s\n",
+			       f->name, b->path);
+		else
+			pr_err("the kernel rejected %s from %s: %s\n",
+			       f->name, b->path, strerror(-err));
+		if (log[0]) {
+			fprintf(stderr, "verifier log (end):\n");
+			print_log_tail(log, 20);
+		}
+		free(log);
+		return err;
+	}
+	free(log);
+	f->fd[type] = fd;
+	return fd;
+}
+
+/*
+ * Does @f load memory through its context pointer (r1 at entry)? Followed
+ * through register copies; a context pointer spilled to the stack counts as
+ * read, to stay on the safe side. Passing it to a helper does not count.
+ */
+bool func_reads_ctx(const struct bpfrun_func *f)
+{
+	unsigned ctx = 1u << BPF_REG_1;
+	size_t i;
+
+	for (i = 0; i < f->ninsns; i++) {
+		const struct bpf_insn *in = &f->insns[i];
+		unsigned cls = BPF_CLASS(in->code);
+
+		if (cls == BPF_LDX && (ctx & (1u << in->src_reg)))
+			return true;
+		if (cls == BPF_STX && (ctx & (1u << in->src_reg)))
+			return true;
+		if (cls == BPF_ALU64 && BPF_OP(in->code) == BPF_MOV &&
+		    BPF_SRC(in->code) == BPF_X) {
+			if (ctx & (1u << in->src_reg))
+				ctx |= 1u << in->dst_reg;
+			else
+				ctx &= ~(1u << in->dst_reg);
+			continue;
+		}
+		if (cls == BPF_JMP && BPF_OP(in->code) == BPF_CALL) {
+			ctx &= ~0x3fu;	/* r0-r5 are clobbered */
+			continue;
+		}
+		if (cls == BPF_ALU64 || cls == BPF_ALU || cls == BPF_LDX ||
+		    cls == BPF_LD)
+			ctx &= ~(1u << in->dst_reg);
+		if (in->code == (BPF_LD | BPF_DW | BPF_IMM))
+			i++;
+	}
+	return false;
+}
+
+int link_add(struct bpfrun *b, int fd, enum bpfrun_kind kind, const char *func,
+	     const char *target)
+{
+	struct bpfrun_link *l;
+
+	l = realloc(b->links, (b->nlinks + 1) * sizeof(*l));
+	if (!l) {
+		close(fd);
+		return -ENOMEM;
+	}
+	b->links = l;
+	l = &b->links[b->nlinks];
+	l->fd = fd;
+	l->kind = kind;
+	l->func = strdup(func);
+	l->target = strdup(target);
+	b->nlinks++;
+	pr_info("attached %s to %s %s\n", func, bpfrun_kind_name(kind), target);
+	return 0;
+}
+
+size_t bpfrun_nr_links(const struct bpfrun *b)
+{
+	return b->nlinks;
+}
+
+size_t bpfrun_nr_functions(const struct bpfrun *b)
+{
+	return b->nfuncs;
+}
+
+const char *bpfrun_function_name(const struct bpfrun *b, size_t i)
+{
+	return i < b->nfuncs ? b->funcs[i].name : NULL;
+}
+
+int bpfrun_table_fd(const struct bpfrun *b, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < b->ntables; i++)
+		if (!strcmp(b->tables[i].name, name))
+			return b->tables[i].fd;
+	return -ENOENT;
+}
+
+static int program_dir(char *buf, size_t len)
+{
+	const char *env = getenv("BPFRUN_PROGRAM_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return snprintf(buf, len, "%s", env) >= (int)len ?
+			       -ENAMETOOLONG : 0;
+	/* a command run from the build tree uses the source tree's programs */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		size_t bl = strlen(ABS_TOP_BUILDDIR);
+
+		exe[n] = '\0';
+		if (!strncmp(exe, ABS_TOP_BUILDDIR, bl) && exe[bl] == '/')
+			return snprintf(buf, len, "%s/programs",
+					ABS_TOP_SRCDIR) >= (int)len ?
+				       -ENAMETOOLONG : 0;
+	}
+	return snprintf(buf, len, "%s", PROGRAMS_DIR) >= (int)len ?
+		       -ENAMETOOLONG : 0;
+}
+
+int bpfrun_find_program(const char *name, const char *override, char *buf,
+			size_t len)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	if (override) {
+		if ((size_t)snprintf(buf, len, "%s", override) >= len)
+			return -ENAMETOOLONG;
+	} else {
+		err = program_dir(dir, sizeof(dir));
+		if (err)
+			return err;
+		if ((size_t)snprintf(buf, len, "%s/%s.c", dir, name) >= len)
+			return -ENAMETOOLONG;
+	}
+	if (access(buf, R_OK)) {
+		err = -errno;
+		pr_err("cannot read program %s: %s\n", buf, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int bpfrun_need_root(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	pr_err("must be run as root to load BPF programs (try: sudo %s)\n",
+	       program_invocation_short_name);
+	return -EPERM;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void bpfrun_handle_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* no SA_RESTART: a blocking read or poll returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+bool bpfrun_stopped(void)
+{
+	return stop_requested;
+}
+
+void bpfrun_stop(void)
+{
+	stop_requested = 1;
+}
+
+const char *bpfrun_version(void)
+{
+	return PACKAGE_VERSION;
+}

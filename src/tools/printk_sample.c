@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+/* printk_sample: bcc's first sample in C. See programs/printk_sample.c. */
+#include <stdio.h>
+
+#include "tool.h"
+
+static const char usage[] =
+	"Usage: printk_sample [OPTIONS]\n"
+	"\n"
+	"Print a line for every execve() on the system, from bpf_trace_printk()\n"
+	"in programs/printk_sample.c, attached with a kprobe to the kernel's\n"
+	"execve function (get_syscall_fnname(\"execve\")). On kernels without\n"
+	"kprobes it is attached to tracepoint syscalls:sys_enter_execve instead.\n"
+	"Runs until Ctrl-C.\n"
+	"\n"
+	"Options:\n" TOOL_OPTIONS_HELP "\n" TOOL_ENV_HELP
+	"\n"
+	"EXAMPLES:\n"
+	"    sudo printk_sample              # trace every exec\n"
+	"    sudo printk_sample -f my.c      # run an edited copy of the program\n"
+	"    sudo printk_sample --headers=btf\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = { TOOL_LONGOPTS, { 0 } };
+	struct tool t = { .name = "printk_sample", .usage = usage, .trace = 1 };
+	char fn[128];
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1)
+		if (tool_option(&t, c, optarg))
+			tool_usage_error(&t, "unknown option");
+	if (optind < argc)
+		tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
+
+	err = tool_open(&t);
+	if (err)
+		goto cleanup;
+	err = bpfrun_syscall_fnname(NULL, "execve", fn, sizeof(fn));
+	if (err)
+		goto cleanup;
+	err = bpfrun_attach(t.b, BPFRUN_KPROBE, "syscall__execve", fn);
+	if (err)
+		goto cleanup;
+	err = tool_trace_loop(&t);
+cleanup:
+	return tool_close(&t, err);
+}

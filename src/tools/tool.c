@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+void tool_usage_error(struct tool *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", t->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n",
+		program_invocation_short_name);
+	exit(2);
+}
+
+int tool_add_cflag(struct tool *t, const char *flag)
+{
+	if (t->ncflags == sizeof(t->cflags) / sizeof(t->cflags[0]))
+		return -E2BIG;
+	t->cflags[t->ncflags++] = flag;
+	return 0;
+}
+
+int tool_option(struct tool *t, int c, const char *arg)
+{
+	switch (c) {
+	case 'f':
+		t->program = arg;
+		return 0;
+	case 'H':
+		t->headers = arg;
+		return 0;
+	case 'v':
+		t->verbose++;
+		return 0;
+	case 'h':
+		fputs(t->usage, stdout);
+		exit(0);
+	case 'V':
+		printf("%s (bpfrun) %s\n", program_invocation_short_name,
+		       bpfrun_version());
+		exit(0);
+	case '?':
+		fprintf(stderr, "Try '%s --help' for more information.\n",
+			program_invocation_short_name);
+		exit(2);
+	}
+	return -1;
+}
+
+int tool_open(struct tool *t)
+{
+	struct bpfrun_opts opts = {
+		.cflags = t->cflags,
+		.ncflags = t->ncflags,
+		.headers = t->headers,
+		.verbose = t->verbose,
+	};
+	char path[PATH_MAX];
+	int err;
+
+	err = bpfrun_need_root();
+	if (err)
+		return err;
+	err = bpfrun_find_program(t->name, t->program, path, sizeof(path));
+	if (err)
+		return err;
+	if (t->trace) {
+		err = bpfrun_trace_pipe_open(&t->tp);
+		if (err)
+			return err;
+	}
+	bpfrun_handle_signals();
+	err = bpfrun_open(&t->b, path, &opts);
+	if (err)
+		return err;
+	/* as bcc's BPF() does: kprobe__X and friends attach themselves */
+	err = bpfrun_attach_auto(t->b);
+	return err < 0 ? err : 0;
+}
+
+int tool_close(struct tool *t, int err)
+{
+	bpfrun_close(t->b);
+	bpfrun_trace_pipe_close(t->tp);
+	t->b = NULL;
+	t->tp = NULL;
+	return err ? 1 : 0;
+}
+
+int tool_trace_loop(struct tool *t)
+{
+	struct bpfrun_trace_fields f;
+	int err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");
+	while ((err = bpfrun_trace_pipe_read(t->tp, &f, -1)) > 0)
+		printf("%-6d %-12.12s %s\n", f.pid, f.task, f.msg);
+	return err < 0 ? err : 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What every command shares: common flags, opening its program, trace output. */
+#ifndef BPFRUN_TOOL_H
+#define BPFRUN_TOOL_H
+
+#include <getopt.h>
+
+#include "bpfrun.h"
+
+struct tool {
+	const char *name;	/* programs/NAME.c */
+	const char *usage;	/* full --help text */
+	const char *program;	/* -f FILE */
+	const char *headers;	/* --headers=MODE */
+	int verbose;
+	const char *cflags[64];
+	size_t ncflags;
+	int trace;		/* reads trace_pipe: opened before compiling */
+	struct bpfrun_trace_pipe *tp;
+	struct bpfrun *b;
+};
+
+#define TOOL_SHORTOPTS "f:vhV"
+#define TOOL_LONGOPTS                                               \
+	{ "program", required_argument, NULL, 'f' },                \
+	{ "headers", required_argument, NULL, 'H' },                \
+	{ "verbose", no_argument, NULL, 'v' },                      \
+	{ "help", no_argument, NULL, 'h' },                         \
+	{ "version", no_argument, NULL, 'V' }
+
+#define TOOL_OPTIONS_HELP                                                       \
+	"  -f, --program=FILE  compile FILE instead of the installed program\n"   \
+	"      --headers=MODE  kernel headers: auto, btf or a directory\n"        \
+	"                      (default: $BPFRUN_HEADERS, else auto)\n"           \
+	"  -v, --verbose       say which headers and probes are used\n"           \
+	"  -h, --help          show this help\n"                                  \
+	"  -V, --version       show the version\n"
+
+#define TOOL_ENV_HELP                                                          \
+	"ENVIRONMENT:\n"                                                       \
+	"  BPFRUN_PROGRAM_DIR  where to find programs/NAME.c\n"                  \
+	"  BPFRUN_HEADERS      default for --headers\n"
+
+/*
+ * Handle a common option. Returns 0 when handled, -1 when @c is not a
+ * common option; exits for --help (0), --version (0) and bad usage (2).
+ */
+int tool_option(struct tool *t, int c, const char *arg);
+void tool_usage_error(struct tool *t, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+int tool_add_cflag(struct tool *t, const char *flag);
+/*
+ * Root check, trace_pipe (when t->trace) so that a busy one fails before
+ * the slow compile, then find and compile the program into t->b and attach
+ * its prefixed functions. SIGINT and SIGTERM end the loops from then on.
+ */
+int tool_open(struct tool *t);
+/* Detach and close everything; the return value is the exit code. */
+int tool_close(struct tool *t, int err);
+/*
+ * Print "PID    COMM         OUTPUT" and a line per trace_pipe record, bcc's
+ * printk_sample loop, until SIGINT or SIGTERM.
+ */
+int tool_trace_loop(struct tool *t);
+
+#endif

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define DEFAULT_CACHE_DIR "/var/cache/bpfrun"
+
+int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return n;
+}
+
+int path_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int cache_dir_safe(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return 0;
+}
+
+static int mkdir_safe(const char *path)
+{
+	int err;
+
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	err = cache_dir_safe(path);
+	if (err == -EPERM)
+		pr_err("refusing cache directory %s: it must be a directory owned by root and not writable by group or others\n",
+		       path);
+	else if (err)
+		pr_err("cache directory %s: %s\n", path, strerror(-err));
+	return err;
+}
+
+int cache_dir(const char *sub, char *buf, size_t len)
+{
+	const char *root = getenv("BPFRUN_CACHE_DIR");
+	int err;
+
+	if (!root || !*root)
+		root = DEFAULT_CACHE_DIR;
+	err = mkdir_safe(root);
+	if (err)
+		return err;
+	if ((size_t)snprintf(buf, len, "%s/%s", root, sub) >= len)
+		return -ENAMETOOLONG;
+	return mkdir_safe(buf);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) ? -errno : 0;
+}
+
+int rm_tree(const char *path)
+{
+	if (!path_exists(path))
+		return 0;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}

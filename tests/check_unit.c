@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The unit tests: every suite of tests/check_*.c in one runner. */
+#include <stdlib.h>
+
+#include "suites.h"
+
+int main(void)
+{
+	SRunner *sr = srunner_create(make_kallsyms_suite());
+	int failed;
+
+	srunner_add_suite(sr, make_trace_pipe_suite());
+	srunner_add_suite(sr, make_attach_suite());
+	srunner_add_suite(sr, make_program_suite());
+	srunner_add_suite(sr, make_headers_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

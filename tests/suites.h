@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SUITES_H
+#define SUITES_H
+
+#include <check.h>
+
+Suite *make_kallsyms_suite(void);
+Suite *make_trace_pipe_suite(void);
+Suite *make_attach_suite(void);
+Suite *make_program_suite(void);
+Suite *make_headers_suite(void);
+
+#endif
