@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,6 +106,53 @@ int bpfrun_trace_pipe_open(struct bpfrun_trace_pipe **tp);
 int bpfrun_trace_pipe_read(struct bpfrun_trace_pipe *tp,
 			   struct bpfrun_trace_fields *f, int timeout_ms);
 void bpfrun_trace_pipe_close(struct bpfrun_trace_pipe *tp);
+
+/*
+ * Perf and ring buffers: the BPF_PERF_OUTPUT and BPF_RINGBUF_OUTPUT tables.
+ * Wakeups are batched and every buffer is drained at least every drain_ms,
+ * so an event reaches the callback within drain_ms even when it is alone.
+ */
+typedef int (*bpfrun_event_fn)(void *ctx, const char *table, const void *data,
+			       size_t size);
+typedef void (*bpfrun_lost_fn)(void *ctx, const char *table, int cpu,
+			       unsigned long long lost);
+struct bpfrun_events_opts {
+	size_t pages;		/* per-CPU perf buffer pages; 0: 64 */
+	unsigned wakeup_events;	/* 0: a sensible batch */
+	int drain_ms;		/* 0: 100 */
+	bpfrun_event_fn on_event;
+	bpfrun_lost_fn on_lost;	/* NULL: a line on stderr */
+	void *ctx;
+};
+struct bpfrun_events;
+/* Open @table, or every output table of the program when @table is NULL. */
+int bpfrun_events_open(struct bpfrun *b, const char *table,
+		       const struct bpfrun_events_opts *opts,
+		       struct bpfrun_events **ev);
+/* Deliver what is there, waiting up to @timeout_ms; returns events or -errno. */
+int bpfrun_events_poll(struct bpfrun_events *ev, int timeout_ms);
+unsigned long long bpfrun_events_lost(const struct bpfrun_events *ev);
+void bpfrun_events_close(struct bpfrun_events *ev);
+
+/* What libbcc recorded of a table, for decoding keys, values and events. */
+struct bpfrun_table_info {
+	const char *name;
+	int type;		/* BPF_MAP_TYPE_* */
+	unsigned key_size, leaf_size, max_entries;
+	const char *key_desc, *leaf_desc;	/* libbcc's type descriptions */
+	const char *const *fields;	/* perf_submit() fields, "type name" */
+	size_t nfields;
+	int fd;
+};
+size_t bpfrun_nr_tables(const struct bpfrun *b);
+int bpfrun_table_info(const struct bpfrun *b, size_t i,
+		      struct bpfrun_table_info *info);
+
+/* bcc's print_log2_hist / print_linear_hist on counts indexed by slot. */
+void bpfrun_print_log2_hist(FILE *out, const unsigned long long *vals,
+			    size_t n, const char *val_type);
+void bpfrun_print_linear_hist(FILE *out, const unsigned long long *vals,
+			      size_t n, const char *val_type);
 
 /* SIGINT and SIGTERM set a flag that readers check; bpfrun_stopped() reads it. */
 void bpfrun_handle_signals(void);

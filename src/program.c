@@ -267,6 +267,32 @@ int bpfrun_table_fd(const struct bpfrun *b, const char *name)
 	return -ENOENT;
 }
 
+size_t bpfrun_nr_tables(const struct bpfrun *b)
+{
+	return b->ntables;
+}
+
+int bpfrun_table_info(const struct bpfrun *b, size_t i,
+		      struct bpfrun_table_info *info)
+{
+	const struct bpfrun_table *t;
+
+	if (i >= b->ntables)
+		return -ENOENT;
+	t = &b->tables[i];
+	info->name = t->name;
+	info->type = t->type;
+	info->key_size = t->key_size;
+	info->leaf_size = t->leaf_size;
+	info->max_entries = t->max_entries;
+	info->key_desc = t->key_desc;
+	info->leaf_desc = t->leaf_desc;
+	info->fields = (const char *const *)t->fields;
+	info->nfields = t->nfields;
+	info->fd = t->fd;
+	return 0;
+}
+
 static int program_dir(char *buf, size_t len)
 {
 	const char *env = getenv("BPFRUN_PROGRAM_DIR");
