@@ -12,6 +12,7 @@
 #   -r RESULTS   results file to write (default $BPFRUN_QEMU_OUT/results in
 #                a QEMU guest, else ./guest-tests.results)
 #   -t SECONDS   timeout(1) guard for each command started (default 180)
+#   -v           also show what the commands printed when a check passes
 #   CHECK        run only these groups: kernel bcc-python printk_sample
 #                tcpv4connect_simple tcpv4connect_args execve_kprobe_simple
 #                execve_simple fchmodsnoop (default: all)
@@ -55,12 +56,14 @@ builddir=${abs_top_builddir:-}
 srcdir=${abs_top_srcdir:-}
 results=
 tool_timeout=180
-while getopts ':b:s:r:t:h' opt; do
+verbose=
+while getopts ':b:s:r:t:vh' opt; do
 	case $opt in
 	b) builddir=$OPTARG ;;
 	s) srcdir=$OPTARG ;;
 	r) results=$OPTARG ;;
 	t) tool_timeout=$OPTARG ;;
+	v) verbose=1 ;;
 	h)
 		sed -n '4,/^$/{s/^# \{0,1\}//;p}' "$0"
 		exit 0
@@ -103,7 +106,7 @@ trap cleanup EXIT
 
 # ---- bookkeeping ------------------------------------------------------
 
-declare -A group_status=() group_note=()
+declare -A group_status=() fail_note=() skip_note=()
 groups=()
 n_pass=0 n_fail=0 n_skip=0
 check_start=$(date +%s)
@@ -116,9 +119,9 @@ record() { # GROUP STATUS NOTE
 	pass/* | */pass) group_status[$g]=pass ;;
 	*) group_status[$g]=skip ;;
 	esac
-	if [ "$s" != pass ] && [ -n "${3:-}" ] && [ -z "${group_note[$g]:-}" ]; then
-		group_note[$g]=$3
-	fi
+	# The note kept is the first reason of the group's final status.
+	if [ "$s" = fail ] && [ -z "${fail_note[$g]:-}" ]; then fail_note[$g]=$3; fi
+	if [ "$s" = skip ] && [ -z "${skip_note[$g]:-}" ]; then skip_note[$g]=$3; fi
 }
 elapsed() { echo "$(($(date +%s) - check_start)) s"; }
 begin() { check_start=$(date +%s); }
@@ -146,6 +149,9 @@ show() {
 	echo "  | $2 (last 25 lines):"
 	tail -n 25 "$1" | sed 's/^/  | /'
 }
+
+# vshow FILE LABEL: show only with -v (output of a passing check).
+vshow() { if [ -n "$verbose" ]; then show "$@"; fi; }
 
 wanted() { # GROUP
 	[ ${#only[@]} -eq 0 ] && return 0
@@ -179,6 +185,7 @@ start_tool() {
 # stop_tool PID: SIGINT, wait up to 20 s (then KILL); sets stop_rc.
 stop_tool() {
 	local pid=$1 i
+	begin
 	kill -INT "$pid" 2>/dev/null
 	for ((i = 0; i < 40; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -277,6 +284,8 @@ check_kernel() {
 	begin
 	if [ -e "/lib/modules/$release/build" ]; then
 		pass kernel.headers
+	elif [ -z "$in_qemu" ]; then
+		skip kernel.headers "/lib/modules/$release/build missing (no matching headers on this host)"
 	else
 		fail kernel.headers "/lib/modules/$release/build missing: install linux-headers-$release"
 	fi
@@ -363,6 +372,7 @@ check_printk_sample() {
 	done
 	if [ -n "$found" ]; then
 		pass $n.trace
+		vshow "$work/$n.out" stdout
 	else
 		fail $n.trace "no line for the probe's pid (${pids[*]}) with comm $probe_comm within 60 s of the header"
 		show "$work/$n.out" stdout
@@ -377,6 +387,7 @@ check_printk_sample() {
 		show "$work/$n.err" stderr
 	else
 		pass $n.kprobe
+		vshow "$work/$n.err" stderr
 	fi
 	rm -f "$probe"
 }
@@ -428,6 +439,7 @@ check_tcpv4connect_simple() {
 	if tcp_poll $n 'return value of tcp4connect 0([^0-9]|$)' &&
 		has_pid_line "$work/$n.out" "$matched_pid" 'start of tcp4connect'; then
 		pass $n.trace
+		vshow "$work/$n.out" stdout
 	else
 		fail $n.trace "no 'start of tcp4connect' and 'return value of tcp4connect 0' lines for a connecting pid (${matched_pid:-none matched}) within 150 s"
 		show "$work/$n.out" stdout
@@ -444,6 +456,7 @@ check_tcpv4connect_args() {
 	if tcp_poll $n '127\.0\.0\.1' &&
 		has_pid_line "$work/$n.out" "$matched_pid" "127\\.0\\.0\\.1.*(^|[^0-9])$listen_port([^0-9]|\$)|(^|[^0-9])$listen_port([^0-9]|\$).*127\\.0\\.0\\.1"; then
 		pass $n.trace
+		vshow "$work/$n.out" stdout
 	else
 		fail $n.trace "no line with a connecting pid, 127.0.0.1 and port $listen_port within 150 s"
 		show "$work/$n.out" stdout
@@ -473,6 +486,7 @@ check_execve_kprobe_simple() {
 		fail $n.error "exit $rc but stderr lacks ${missing[*]}"
 	else
 		pass $n.error
+		vshow "$work/$n.err" stderr
 		return
 	fi
 	show "$work/$n.out" stdout
@@ -502,6 +516,7 @@ check_execve_simple() {
 	done
 	if [ -n "$found" ]; then
 		pass $n.trace
+		vshow "$work/$n.out" stdout
 	else
 		fail $n.trace "no line with a probe's pid and filename $probe within 150 s"
 		show "$work/$n.out" stdout
@@ -553,6 +568,7 @@ check_fchmodsnoop() {
 	done
 	if [ -n "$found" ]; then
 		pass $n.trace
+		vshow "$work/$n.out" stdout
 	else
 		fail $n.trace "no line with host pid $hp (ppid $hpp), $f, 640 and pid ns $nsid within 150 s (TODO: format not final)"
 		show "$work/$n.out" stdout
@@ -578,8 +594,13 @@ done
 	if [ -n "$in_qemu" ]; then echo "# where: qemu"; else echo "# where: host"; fi
 	echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	for g in "${groups[@]}"; do
+		note=
+		case ${group_status[$g]} in
+		fail) note=${fail_note[$g]} ;;
+		skip) note=${skip_note[$g]} ;;
+		esac
 		printf '%s\t%s\t%s' "$g" "$release" "${group_status[$g]}"
-		if [ -n "${group_note[$g]:-}" ]; then printf '\t%s' "${group_note[$g]//$'\t'/ }"; fi
+		if [ -n "$note" ]; then printf '\t%s' "${note//$'\t'/ }"; fi
 		printf '\n'
 	done
 } >"$results.tmp" && mv "$results.tmp" "$results"

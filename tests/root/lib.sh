@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash disable=SC2034
 # Shared by the root tests: skip (exit 77) with a reason when they cannot
 # run, find the build tree, and make a scratch directory that goes away.
 
