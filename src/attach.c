@@ -178,9 +178,9 @@ static int probe_open(const struct attach_kind *k, const char *name,
 /* "__x64_sys_execve" -> "execve" when that is a syscall with a tracepoint. */
 static int syscall_of_symbol(const char *sym, char *name, size_t len)
 {
+	/* not bare "sys_": it names no symbol on these architectures */
 	static const char *const pfx[] = { "__x64_sys_", "__arm64_sys_",
-					   "__s390x_sys_", "__riscv_sys_",
-					   "sys_" };
+					   "__s390x_sys_", "__riscv_sys_" };
 	char rel[PATH_MAX], p[PATH_MAX];
 	size_t i;
 
@@ -244,6 +244,10 @@ static void explain_missing_symbol(const char *kind, const char *sym)
 			program_invocation_short_name, sym, real, sym, sym);
 }
 
+/*
+ * /proc/kallsyms takes ~25 ms to read, so it is read only to explain a
+ * failure, or to tell a missing symbol from missing kprobes.
+ */
 static int attach_kprobe(struct bpfrun *b, struct bpfrun_func *f,
 			 enum bpfrun_kind kind, const char *target)
 {
@@ -251,15 +255,15 @@ static int attach_kprobe(struct bpfrun *b, struct bpfrun_func *f,
 	unsigned long long addr;
 	int prog_fd, pfd, err;
 
-	if (ksym_lookup(NULL, target, &addr)) {
-		explain_missing_symbol(k->name, target);
-		return -ENOENT;
-	}
 	if (pmu_type(k->pmu) < 0) {
 		if (kind == BPFRUN_KPROBE) {
 			err = kprobe_fallback(b, f, target);
 			if (err != -ENOENT)
 				return err;
+		}
+		if (ksym_lookup(NULL, target, &addr)) {
+			explain_missing_symbol(k->name, target);
+			return -ENOENT;
 		}
 		pr_err("cannot attach %s %s: kprobes are not available on this kernel (CONFIG_KPROBES is off); use a tracepoint instead (syscalls:sys_enter_*/sys_exit_* for system calls)\n",
 		       k->name, target);
@@ -271,6 +275,10 @@ static int attach_kprobe(struct bpfrun *b, struct bpfrun_func *f,
 	pfd = probe_open(k, target, 0, -1);
 	if (pfd < 0) {
 		err = -errno;
+		if (ksym_lookup(NULL, target, &addr)) {
+			explain_missing_symbol(k->name, target);
+			return -ENOENT;
+		}
 		pr_err("cannot attach %s %s: %s (the function may be inlined, or marked notrace)\n",
 		       k->name, target, strerror(-err));
 		return err;

@@ -33,9 +33,13 @@ struct bpfrun_opts {
 	size_t ncflags;
 	const char *headers;	/* "auto", "btf" or a DIR; NULL: $BPFRUN_HEADERS or "auto" */
 	int verbose;
+	bool no_cache;		/* always compile; neither read nor write the cache */
 };
 
-/* Compile the BPF C file at @path; nothing is loaded or attached yet. */
+/*
+ * Compile the BPF C file at @path, or take its compiled form from the cache
+ * when nothing it depends on changed; nothing is loaded or attached yet.
+ */
 int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *opts);
 /* Detach everything, close every fd; NULL-safe. */

@@ -124,6 +124,18 @@ struct bpfrun {
 int compile_file(struct bpfrun *b, const char *path, const char *const *cflags,
 		 size_t ncflags, const struct headers_choice *h);
 
+/* cache.c: compiled programs, keyed on all that changes them. */
+int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
+	       size_t ncflags, const struct headers_choice *h);
+int cache_store(const struct bpfrun *b, const char *path,
+		const char *const *cflags, size_t ncflags,
+		const struct headers_choice *h);
+struct utsname;
+/* The key's text: compared whole, its hash names the entry. */
+int cache_key(const char *path, const char *const *cflags, size_t ncflags,
+	      const struct headers_choice *h, const struct utsname *u,
+	      char **out);
+
 /* program.c */
 struct bpfrun_func *func_find(struct bpfrun *b, const char *name);
 /* Load @f as @type; returns the fd (owned by @f) or -errno. */

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The /proc/kallsyms parser, and syscall symbol resolution on top of it. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -103,11 +107,81 @@ int syscall_symbol(const char *kallsyms, const char *name, char *buf,
 	return 0;
 }
 
+/*
+ * Reading /proc/kallsyms costs ~25 ms; a syscall's symbol is core kernel and
+ * fixed for a boot, so answers are kept per boot id in the root-owned cache.
+ */
+static int memo_open(int flags)
+{
+	char dir[PATH_MAX], id[64], p[PATH_MAX + 80];
+	struct stat st;
+	int fd;
+
+	if (geteuid() || read_file("/proc/sys/kernel/random/boot_id", id,
+				   sizeof(id)) <= 0)
+		return -EPERM;
+	id[strcspn(id, "\n")] = '\0';
+	if (cache_dir("ksyms", dir, sizeof(dir)))
+		return -EPERM;
+	snprintf(p, sizeof(p), "%s/syscalls-%s", dir, id);
+	fd = open(p, flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+static int memo_get(const char *name, char *buf, size_t len)
+{
+	char line[256], *sp;
+	int fd = memo_open(O_RDONLY), err = -ENOENT;
+	FILE *f;
+
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (err && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		sp = strchr(line, ' ');
+		if (!sp || strncmp(line, name, sp - line) ||
+		    (size_t)(sp - line) != strlen(name))
+			continue;
+		if ((size_t)snprintf(buf, len, "%s", sp + 1) < len)
+			err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
+static void memo_put(const char *name, const char *sym)
+{
+	int fd = memo_open(O_WRONLY | O_APPEND | O_CREAT);
+
+	if (fd < 0)
+		return;
+	dprintf(fd, "%s %s\n", name, sym);	/* one write: appends never interleave */
+	close(fd);
+}
+
 int bpfrun_syscall_fnname(const char *kallsyms, const char *name, char *buf,
 			  size_t len)
 {
 	const char *path = kallsyms ? kallsyms : KALLSYMS;
-	int err = syscall_symbol(kallsyms, name, buf, len);
+	int err;
+
+	if (!kallsyms && !memo_get(name, buf, len))
+		return 0;
+	err = syscall_symbol(kallsyms, name, buf, len);
+	if (!err && !kallsyms)
+		memo_put(name, buf);
 
 	if (err == -EACCES)
 		pr_err("%s hides symbol addresses (not root, or kernel.kptr_restrict is set): cannot tell which syscall symbols are real; run as root, or set sysctl kernel.kptr_restrict=0\n",

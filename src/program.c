@@ -13,6 +13,8 @@
 #include "config.h"
 #include "internal.h"
 
+static void program_reset(struct bpfrun *b);
+
 int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *opts)
 {
@@ -56,9 +58,19 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 		err = -ENOMEM;
 		goto err_free;
 	}
-	err = compile_file(b, path, opts->cflags, opts->ncflags, &h);
-	if (err)
-		goto err_free;
+	err = -ENOENT;
+	if (!opts->no_cache) {
+		err = cache_load(b, path, opts->cflags, opts->ncflags, &h);
+		if (err)
+			program_reset(b);
+	}
+	if (err) {
+		err = compile_file(b, path, opts->cflags, opts->ncflags, &h);
+		if (err)
+			goto err_free;
+		if (!opts->no_cache)
+			cache_store(b, path, opts->cflags, opts->ncflags, &h);
+	}
 	*bp = b;
 	return 0;
 
@@ -67,18 +79,11 @@ err_free:
 	return err;
 }
 
-void bpfrun_close(struct bpfrun *b)
+/* Back to no functions and no tables, as before a compile. */
+static void program_reset(struct bpfrun *b)
 {
 	size_t i, j;
 
-	if (!b)
-		return;
-	/* detach first, so that no program runs against a closed map */
-	for (i = 0; i < b->nlinks; i++) {
-		close(b->links[i].fd);
-		free(b->links[i].func);
-		free(b->links[i].target);
-	}
 	for (i = 0; i < b->nfuncs; i++) {
 		for (j = 0; j < ARRAY_SIZE(b->funcs[i].fd); j++)
 			if (b->funcs[i].fd[j] >= 0)
@@ -98,9 +103,28 @@ void bpfrun_close(struct bpfrun *b)
 		free(t->key_desc);
 		free(t->leaf_desc);
 	}
-	free(b->links);
 	free(b->funcs);
 	free(b->tables);
+	b->funcs = NULL;
+	b->tables = NULL;
+	b->nfuncs = 0;
+	b->ntables = 0;
+}
+
+void bpfrun_close(struct bpfrun *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	/* detach first, so that no program runs against a closed map */
+	for (i = 0; i < b->nlinks; i++) {
+		close(b->links[i].fd);
+		free(b->links[i].func);
+		free(b->links[i].target);
+	}
+	free(b->links);
+	program_reset(b);
 	free(b->path);
 	free(b);
 }

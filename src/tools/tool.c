@@ -39,6 +39,9 @@ int tool_option(struct tool *t, int c, const char *arg)
 	case 'H':
 		t->headers = arg;
 		return 0;
+	case 'N':
+		t->no_cache = true;
+		return 0;
 	case 'v':
 		t->verbose++;
 		return 0;
@@ -64,6 +67,7 @@ int tool_open(struct tool *t)
 		.ncflags = t->ncflags,
 		.headers = t->headers,
 		.verbose = t->verbose,
+		.no_cache = t->no_cache,
 	};
 	char path[PATH_MAX];
 	int err;

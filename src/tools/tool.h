@@ -13,6 +13,7 @@ struct tool {
 	const char *program;	/* -f FILE */
 	const char *headers;	/* --headers=MODE */
 	int verbose;
+	bool no_cache;		/* --no-cache */
 	const char *cflags[64];
 	size_t ncflags;
 	int trace;		/* reads trace_pipe: opened before compiling */
@@ -24,6 +25,7 @@ struct tool {
 #define TOOL_LONGOPTS                                               \
 	{ "program", required_argument, NULL, 'f' },                \
 	{ "headers", required_argument, NULL, 'H' },                \
+	{ "no-cache", no_argument, NULL, 'N' },                     \
 	{ "verbose", no_argument, NULL, 'v' },                      \
 	{ "help", no_argument, NULL, 'h' },                         \
 	{ "version", no_argument, NULL, 'V' }
@@ -32,6 +34,7 @@ struct tool {
 	"  -f, --program=FILE  compile FILE instead of the installed program\n"   \
 	"      --headers=MODE  kernel headers: auto, btf or a directory\n"        \
 	"                      (default: $BPFRUN_HEADERS, else auto)\n"           \
+	"      --no-cache      compile even when a cached build is current\n"   \
 	"  -v, --verbose       say which headers and probes are used\n"           \
 	"  -h, --help          show this help\n"                                  \
 	"  -V, --version       show the version\n"

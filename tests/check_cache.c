@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The compiled-program cache, on the real kernel (root; exit 77 without):
+ * a cached program behaves as the compiled one, every part of the key
+ * invalidates it, and entries that are not root's alone are refused.
+ */
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "internal.h"
+
+static char dir[] = "/tmp/bpfrun-cache-XXXXXX";
+static char src[PATH_MAX], hdr[PATH_MAX], cache[PATH_MAX], def[64];
+static const char *cflags[] = { def };
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void write_program(int step)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "#include \"step.h\"\n"
+		 "BPF_ARRAY(counts, u64, 1);\n"
+		 "TRACEPOINT_PROBE(syscalls, sys_enter_getppid)\n"
+		 "{\n"
+		 "	int zero = 0;\n"
+		 "	u64 *v = counts.lookup(&zero);\n"
+		 "\n"
+		 "	if (v && (bpf_get_current_pid_tgid() >> 32) == TARGET_PID)\n"
+		 "		__sync_fetch_and_add(v, STEP * %d);\n"
+		 "	return 0;\n"
+		 "}\n",
+		 step);
+	write_file(src, text);
+}
+
+static void setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	chmod(dir, 0755);
+	snprintf(src, sizeof(src), "%s/prog.c", dir);
+	snprintf(hdr, sizeof(hdr), "%s/step.h", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	snprintf(def, sizeof(def), "-DTARGET_PID=%d", getpid());
+	setenv("BPFRUN_CACHE_DIR", cache, 1);
+	write_file(hdr, "#define STEP 10\n");
+	write_program(1);
+}
+
+static void teardown(void)
+{
+	rm_tree(dir);
+	unsetenv("BPFRUN_CACHE_DIR");
+}
+
+static struct headers_choice headers(void)
+{
+	struct headers_env env = { "/lib/modules", "/usr/src", NULL, NULL };
+	struct headers_choice h;
+	struct utsname u;
+
+	uname(&u);
+	env.release = u.release;
+	ck_assert_int_eq(headers_choose(&env, NULL, &h), 0);
+	return h;
+}
+
+/* Attach, make @n getppid() calls, return what the program counted. */
+static unsigned long long run(struct bpfrun *b, int n)
+{
+	unsigned long long v = 0;
+	int zero = 0, i;
+
+	ck_assert_int_eq(bpfrun_attach_auto(b), 1);
+	for (i = 0; i < n; i++)
+		syscall(__NR_getppid);
+	ck_assert_int_eq(bpf_map_lookup_elem(bpfrun_table_fd(b, "counts"),
+					     &zero, &v), 0);
+	return v;
+}
+
+static struct bpfrun *open_prog(bool no_cache)
+{
+	struct bpfrun_opts o = { .cflags = cflags, .ncflags = 1,
+				 .no_cache = no_cache };
+	struct bpfrun *b = NULL;
+
+	ck_assert_int_eq(bpfrun_open(&b, src, &o), 0);
+	return b;
+}
+
+/* 0 when the current source loads from the cache, else why not. */
+static int from_cache(const struct headers_choice *h, unsigned long long *v)
+{
+	struct bpfrun *b = calloc(1, sizeof(*b));
+	int err;
+
+	ck_assert_ptr_nonnull(b);
+	b->path = strdup(src);
+	err = cache_load(b, src, cflags, 1, h);
+	if (!err && v)
+		*v = run(b, 3);
+	bpfrun_close(b);
+	return err;
+}
+
+/* Make sure a rewrite is seen even within one mtime tick. */
+static void later(void)
+{
+	struct timespec t = { 0, 20 * 1000 * 1000 };
+
+	nanosleep(&t, NULL);
+}
+
+START_TEST(test_same_behaviour)
+{
+	struct headers_choice h = headers();
+	unsigned long long v = 0;
+	struct bpfrun *b;
+
+	ck_assert_int_ne(from_cache(&h, NULL), 0);	/* empty cache */
+	b = open_prog(false);				/* compiles, stores */
+	ck_assert_uint_eq(run(b, 3), 30);
+	bpfrun_close(b);
+	ck_assert_int_eq(from_cache(&h, &v), 0);
+	ck_assert_uint_eq(v, 30);			/* same program */
+}
+END_TEST
+
+START_TEST(test_no_cache)
+{
+	struct headers_choice h = headers();
+	struct bpfrun *b = open_prog(true);
+
+	ck_assert_uint_eq(run(b, 2), 20);
+	bpfrun_close(b);
+	ck_assert_int_ne(from_cache(&h, NULL), 0);	/* nothing stored */
+}
+END_TEST
+
+START_TEST(test_invalidation)
+{
+	struct headers_choice h = headers(), other = h;
+	unsigned long long v = 0;
+	struct bpfrun *b;
+
+	bpfrun_close(open_prog(false));
+	ck_assert_int_eq(from_cache(&h, NULL), 0);
+
+	/* the source */
+	later();
+	write_program(2);
+	ck_assert_int_ne(from_cache(&h, NULL), 0);
+	b = open_prog(false);
+	ck_assert_uint_eq(run(b, 1), 20);
+	bpfrun_close(b);
+	ck_assert_int_eq(from_cache(&h, &v), 0);
+	ck_assert_uint_eq(v, 60);
+
+	/* a header it includes */
+	later();
+	write_file(hdr, "#define STEP 100\n");
+	ck_assert_int_ne(from_cache(&h, NULL), 0);
+	b = open_prog(false);
+	ck_assert_uint_eq(run(b, 1), 200);
+	bpfrun_close(b);
+
+	/* a cflag */
+	snprintf(def, sizeof(def), "-DTARGET_PID=%d", getpid() + 1);
+	ck_assert_int_ne(from_cache(&h, NULL), 0);
+	snprintf(def, sizeof(def), "-DTARGET_PID=%d", getpid());
+	ck_assert_int_eq(from_cache(&h, NULL), 0);
+
+	/* the header tree */
+	snprintf(other.version, sizeof(other.version), "%s-other", h.version);
+	ck_assert_int_ne(from_cache(&other, NULL), 0);
+	ck_assert_int_eq(from_cache(&h, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_kernel_in_key)
+{
+	struct headers_choice h = headers();
+	struct utsname u, v;
+	char *a = NULL, *b = NULL, *c = NULL;
+
+	uname(&u);
+	v = u;
+	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &u, &a), 0);
+	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &v, &b), 0);
+	ck_assert_str_eq(a, b);
+	/* a new build of the same release differs in its version string */
+	snprintf(v.version, sizeof(v.version), "#2 SMP another build");
+	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &v, &c), 0);
+	ck_assert_str_ne(a, c);
+	free(a);
+	free(b);
+	free(c);
+}
+END_TEST
+
+static void entry_files(void (*fn)(const char *))
+{
+	char cmd[PATH_MAX + 64], line[PATH_MAX];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "find '%s/programs' -type f", cache);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		fn(line);
+	}
+	pclose(p);
+}
+
+static void make_writable(const char *p)
+{
+	ck_assert_int_eq(chmod(p, 0666), 0);
+}
+
+static void give_away(const char *p)
+{
+	ck_assert_int_eq(chmod(p, 0644), 0);
+	ck_assert_int_eq(chown(p, 65534, 65534), 0);
+}
+
+START_TEST(test_untrusted_entries)
+{
+	struct headers_choice h = headers();
+	struct bpfrun *b;
+
+	bpfrun_close(open_prog(false));
+	ck_assert_int_eq(from_cache(&h, NULL), 0);
+
+	entry_files(make_writable);
+	ck_assert_int_eq(from_cache(&h, NULL), -EPERM);
+	b = open_prog(false);	/* recompiles, replaces the entry */
+	ck_assert_uint_eq(run(b, 1), 10);
+	bpfrun_close(b);
+	ck_assert_int_eq(from_cache(&h, NULL), 0);
+
+	entry_files(give_away);
+	ck_assert_int_eq(from_cache(&h, NULL), -EPERM);
+	b = open_prog(false);
+	ck_assert_uint_eq(run(b, 1), 10);
+	bpfrun_close(b);
+	ck_assert_int_eq(from_cache(&h, NULL), 0);
+
+	/* a cache directory others may write to is not used at all */
+	ck_assert_int_eq(chmod(cache, 0777), 0);
+	ck_assert_int_eq(from_cache(&h, NULL), -EPERM);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cache");
+	TCase *tc = tcase_create("kernel");
+	SRunner *sr;
+	int failed;
+
+	if (geteuid()) {
+		printf("SKIP: needs root to load BPF programs\n");
+		return 77;
+	}
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_same_behaviour);
+	tcase_add_test(tc, test_no_cache);
+	tcase_add_test(tc, test_invalidation);
+	tcase_add_test(tc, test_kernel_in_key);
+	tcase_add_test(tc, test_untrusted_entries);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
