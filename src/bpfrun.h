@@ -144,7 +144,7 @@ struct bpfrun_table_info {
 	int type;		/* BPF_MAP_TYPE_* */
 	unsigned key_size, leaf_size, max_entries;
 	const char *key_desc, *leaf_desc;	/* libbcc's type descriptions */
-	const char *const *fields;	/* perf_submit() fields, "type name" */
+	const char *const *fields;	/* perf_submit() fields, "name#type" */
 	size_t nfields;
 	int fd;
 };

@@ -96,7 +96,7 @@ struct bpfrun_table {
 	unsigned key_size, leaf_size, max_entries;
 	int flags;
 	char *key_desc, *leaf_desc;
-	char **fields;			/* perf_submit() fields, "type name" */
+	char **fields;			/* perf_submit() fields, "name#type" */
 	size_t nfields;
 	int fd;
 };

@@ -53,11 +53,13 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 	if (!b)
 		return -ENOMEM;
 	b->verbose = opts->verbose;
-	b->path = strdup(path);
+	/* absolute: libbcc compiles from inside the header tree */
+	b->path = realpath(path, NULL);
 	if (!b->path) {
-		err = -ENOMEM;
+		err = -errno;
 		goto err_free;
 	}
+	path = b->path;
 	err = -ENOENT;
 	if (!opts->no_cache) {
 		err = cache_load(b, path, opts->cflags, opts->ncflags, &h);

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Types from what libbcc records of a program (table key/leaf descriptions,
+ * perf_submit() fields) and from tracepoint format files, and the decoding
+ * of raw bytes by them. Shared by libbpfrun and the bpfrun command.
+ */
+#ifndef BPFRUN_DECODE_H
+#define BPFRUN_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum dtype_kind {
+	DT_INT,		/* integers of 1, 2, 4, 8 or 16 bytes; bool; enums */
+	DT_CHAR,	/* plain char: arrays of it are strings */
+	DT_FLOAT,
+	DT_ARRAY,
+	DT_STRUCT,
+	DT_UNION,
+};
+
+struct dtype;
+
+struct dfield {
+	char *name;
+	struct dtype *type;
+	unsigned offset;	/* bytes; for a bitfield, of its storage unit */
+	unsigned bit_off;	/* bitfields: shift inside the unit */
+	unsigned bits;		/* bitfields: width; 0 otherwise */
+	bool pad;		/* libbcc's __pad_N: not shown */
+};
+
+struct dtype {
+	enum dtype_kind kind;
+	char *name;		/* "unsigned int", "data_t", "" */
+	unsigned size, align;
+	bool is_signed;
+	struct dtype *elem;	/* arrays */
+	unsigned nelem;
+	struct dfield *fields;	/* structs and unions */
+	size_t nfields;
+};
+
+/*
+ * Parse a libbcc key or leaf description such as
+ *   ["key_t", [["pid","unsigned int"], ["comm","char", [16]]], "struct_packed"]
+ * -EINVAL with a message in @err (when not NULL) on bad input.
+ */
+int dtype_parse(const char *desc, struct dtype **out, char *err, size_t errlen);
+/*
+ * The event type of a perf_submit() table from its fields, "name#type"
+ * ("comm#char[16]", "in#struct inner"). Struct and union types are looked
+ * up by name in @known; -ENOENT (named in @err) when one is not there.
+ * Bitfields cannot be told from these strings: see the man page.
+ */
+int dtype_from_fields(const char *const *fields, size_t n,
+		      struct dtype *const *known, size_t nknown,
+		      struct dtype **out, char *err, size_t errlen);
+/* A struct or union named @name inside @t (itself included), or NULL. */
+const struct dtype *dtype_find_record(const struct dtype *t, const char *name);
+/* A deep copy; NULL on -ENOMEM. */
+struct dtype *dtype_dup(const struct dtype *t);
+void dtype_free(struct dtype *t);
+
+/* Integer value of an integer type at @p (sign-extended when signed). */
+long long dtype_int(const struct dtype *t, const void *p);
+bool dtype_is_int(const struct dtype *t);
+
+/* One line: "pid=12 comm=bash in={a=1 b=-2} arr=[1,2,3]"; a scalar as is. */
+void dtype_print_text(FILE *out, const struct dtype *t, const void *data);
+/* JSON: an object for a struct, a number or string for a scalar. */
+void dtype_print_json(FILE *out, const struct dtype *t, const void *data);
+
+/* Columns: a struct's fields, nested structs flattened as "in.a". */
+struct dcol {
+	char name[128];
+	const struct dtype *type;
+	unsigned offset, bit_off, bits;
+	int width;
+};
+int dtype_columns(const struct dtype *t, struct dcol **cols, size_t *n);
+void dcol_print_header(FILE *out, const struct dcol *c, size_t n);
+void dcol_print_row(FILE *out, const struct dcol *c, size_t n,
+		    const void *data);
+
+/* A tracepoint's format file: its fields, without the common_ ones. */
+struct tp_field {
+	char *decl;		/* "const char * filename", "char comm[16]" */
+	char *type;		/* "const char *", "char" */
+	char *name;		/* "filename", "comm" */
+	unsigned array;		/* 16 for "comm[16]", 0 when not an array */
+	unsigned offset, size;
+	bool is_signed;
+};
+struct tp_format {
+	char *name;
+	int id;
+	struct tp_field *fields;
+	size_t nfields;
+};
+int tp_format_parse(const char *text, struct tp_format *f);
+/* Read and parse events/CATEGORY/NAME/format. */
+int tp_format_read(const char *category, const char *name,
+		   struct tp_format *f);
+void tp_format_free(struct tp_format *f);
+
+#endif

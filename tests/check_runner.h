@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Suites of the runner's modules: events, histograms, decoding. */
+#ifndef CHECK_RUNNER_H
+#define CHECK_RUNNER_H
+
+#include <check.h>
+
+Suite *make_hist_suite(void);
+Suite *make_decode_suite(void);
+
+/* Read FIXTURES/@name into a malloc()ed string; NULL on error. */
+char *fixture_read(const char *name);
+
+#endif
