@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* badclose: the event both sides share. No libc includes. */
+#ifndef BADCLOSE_H
+#define BADCLOSE_H
+
+#define BADCLOSE_COMM_LEN 16
+#define BADCLOSE_EBADF 9	/* the same number on every architecture */
+
+struct badclose_event {
+	__u32 pid;
+	__s32 fd;
+	char comm[BADCLOSE_COMM_LEN];
+};
+
+#endif

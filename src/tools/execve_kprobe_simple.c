@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * execve_kprobe_simple: kprobe__execve, attached as bcc would, to a kernel
+ * function that does not exist. See programs/execve_kprobe_simple.c.
+ */
+#include <stdio.h>
+
+#include "tool.h"
+
+static const char usage[] =
+	"Usage: execve_kprobe_simple [OPTIONS]\n"
+	"\n"
+	"Try to trace execve() with a kprobe named kprobe__execve, as bcc's\n"
+	"auto-attach would: on the kernel function \"execve\". There is no such\n"
+	"function: a system call's kernel function has an architecture prefix\n"
+	"(__x64_sys_execve on x86_64). So this command fails, on purpose, with\n"
+	"\"cannot attach kprobe, probe entry may not exist\", the kernel's real\n"
+	"symbol and the tracepoint to use instead (see execve_simple), and\n"
+	"exits 1. Nothing is left attached or loaded.\n"
+	"\n"
+	"Options:\n" TOOL_OPTIONS_HELP "\n" TOOL_ENV_HELP
+	"\n"
+	"EXAMPLES:\n"
+	"    sudo execve_kprobe_simple       # see why it fails\n"
+	"    sudo execve_kprobe_simple -f fixed.c  # try a corrected program\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = { TOOL_LONGOPTS, { 0 } };
+	struct tool t = { .name = "execve_kprobe_simple", .usage = usage };
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1)
+		if (tool_option(&t, c, optarg))
+			tool_usage_error(&t, "unknown option");
+	if (optind < argc)
+		tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
+
+	/* trace_pipe only once attached: the attach error is the lesson */
+	err = tool_open(&t);
+	if (err)
+		goto cleanup;
+	err = bpfrun_trace_pipe_open(&t.tp);
+	if (err)
+		goto cleanup;
+	err = tool_trace_loop(&t);
+cleanup:
+	return tool_close(&t, err);
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+/* execve_simple: a syscall tracepoint. See programs/execve_simple.c. */
+#include <stdio.h>
+
+#include "tool.h"
+
+static const char usage[] =
+	"Usage: execve_simple [OPTIONS]\n"
+	"\n"
+	"Print a line for every execve() on the system: the pid, the comm of\n"
+	"the process calling it (the kernel shows <...> for a comm it did not\n"
+	"record) and the file it executes. The program is\n"
+	"TRACEPOINT_PROBE(syscalls, sys_enter_execve) in programs/execve_simple.c;\n"
+	"a tracepoint needs no kprobes, so it runs on every kernel with\n"
+	"CONFIG_FTRACE_SYSCALLS. Output is read from trace_pipe as\n"
+	"  PID COMM execve filename = FILE\n"
+	"Runs until Ctrl-C.\n"
+	"\n"
+	"Options:\n" TOOL_OPTIONS_HELP "\n" TOOL_ENV_HELP
+	"\n"
+	"EXAMPLES:\n"
+	"    sudo execve_simple              # trace every exec\n"
+	"    sudo execve_simple -f my.c      # run an edited copy of the program\n"
+	"    sudo execve_simple -v           # say which headers and probes\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = { TOOL_LONGOPTS, { 0 } };
+	struct tool t = { .name = "execve_simple", .usage = usage, .trace = 1 };
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1)
+		if (tool_option(&t, c, optarg))
+			tool_usage_error(&t, "unknown option");
+	if (optind < argc)
+		tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
+
+	err = tool_open(&t);
+	if (err)
+		goto cleanup;
+	err = tool_trace_loop(&t);
+cleanup:
+	return tool_close(&t, err);
+}

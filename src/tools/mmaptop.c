@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+/* mmaptop: who calls mmap() most, how big, how shared. See programs/mmaptop.c. */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tool.h"
+#include "../../programs/mmaptop.h"
+
+#define DEFAULT_DURATION 30
+#define DEFAULT_TOP 10
+
+static const char usage[] =
+	"Usage: mmaptop [OPTIONS]\n"
+	"\n"
+	"Count the mmap() calls made on the system over a time (tracepoint\n"
+	"syscalls:sys_enter_mmap), then print the processes that made the most,\n"
+	"a log2 histogram of the lengths they asked for, and how many of the\n"
+	"mappings were private (MAP_PRIVATE) and how many shared (MAP_SHARED,\n"
+	"MAP_SHARED_VALIDATE), from the flags argument. Ctrl-C ends early.\n"
+	"\n"
+	"Options:\n"
+	"  -d, --duration=SECONDS  how long to count (default 30)\n"
+	"  -p, --pid=PID       only this process\n"
+	"  -n, --top=N         how many processes to list (default 10)\n"
+	TOOL_OPTIONS_HELP "\n" TOOL_ENV_HELP
+	"\n"
+	"EXAMPLES:\n"
+	"    sudo mmaptop                    # 30 seconds, the whole system\n"
+	"    sudo mmaptop -d 5               # 5 seconds\n"
+	"    sudo mmaptop -p 181 -d 10       # only PID 181, for 10 seconds\n";
+
+struct proc {
+	__u32 pid;
+	struct mmaptop_count c;
+};
+
+static int by_calls(const void *a, const void *b)
+{
+	const struct proc *x = a, *y = b;
+
+	if (x->c.calls != y->c.calls)
+		return x->c.calls < y->c.calls ? 1 : -1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static long parse_num(struct tool *t, const char *what, const char *arg,
+		      long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || v <= 0 || v > max)
+		tool_usage_error(t, "bad %s '%s'", what, arg);
+	return v;
+}
+
+/* Sleep until @seconds have passed or SIGINT/SIGTERM. */
+static void wait_for(long seconds)
+{
+	struct timespec tick = { 0, 100 * 1000 * 1000 };
+	long i;
+
+	for (i = 0; i < seconds * 10 && !bpfrun_stopped(); i++)
+		nanosleep(&tick, NULL);
+}
+
+static int print_top(int fd, size_t top)
+{
+	struct proc *procs = NULL, *p;
+	size_t n = 0, cap = 0, i;
+	__u32 key, next, *prev = NULL;
+	int err = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			p = realloc(procs, cap * sizeof(*procs));
+			if (!p) {
+				err = -ENOMEM;
+				goto out;
+			}
+			procs = p;
+		}
+		procs[n].pid = next;
+		if (!bpf_map_lookup_elem(fd, &next, &procs[n].c))
+			n++;
+		key = next;
+		prev = &key;
+	}
+	qsort(procs, n, sizeof(*procs), by_calls);
+	printf("%-7s %-16s %s\n", "PID", "COMM", "MMAPS");
+	for (i = 0; i < n && i < top; i++)
+		printf("%-7u %-16.16s %llu\n", procs[i].pid, procs[i].c.comm,
+		       (unsigned long long)procs[i].c.calls);
+out:
+	free(procs);
+	return err;
+}
+
+static int read_array(int fd, unsigned long long *vals, size_t n)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		__u64 v = 0;
+
+		if (bpf_map_lookup_elem(fd, &i, &v))
+			return -errno;
+		vals[i] = v;
+	}
+	return 0;
+}
+
+static double pct(unsigned long long part, unsigned long long all)
+{
+	return all ? 100.0 * part / all : 0.0;
+}
+
+static int report(struct tool *t, size_t top)
+{
+	unsigned long long sizes[MMAPTOP_SLOTS], kinds[MMAPTOP_NR_KINDS];
+	unsigned long long all;
+	int err;
+
+	err = print_top(bpfrun_table_fd(t->b, "calls"), top);
+	if (err)
+		return err;
+	err = read_array(bpfrun_table_fd(t->b, "sizes"), sizes, MMAPTOP_SLOTS);
+	if (err)
+		return err;
+	err = read_array(bpfrun_table_fd(t->b, "kinds"), kinds,
+			 MMAPTOP_NR_KINDS);
+	if (err)
+		return err;
+	printf("\n");
+	bpfrun_print_log2_hist(stdout, sizes, MMAPTOP_SLOTS, "len (bytes)");
+	all = kinds[MMAPTOP_PRIVATE] + kinds[MMAPTOP_SHARED] +
+	      kinds[MMAPTOP_OTHER];
+	printf("\nmappings: %llu, private: %llu (%.1f%%), shared: %llu (%.1f%%)",
+	       all, kinds[MMAPTOP_PRIVATE], pct(kinds[MMAPTOP_PRIVATE], all),
+	       kinds[MMAPTOP_SHARED], pct(kinds[MMAPTOP_SHARED], all));
+	if (kinds[MMAPTOP_OTHER])
+		printf(", other: %llu (%.1f%%)", kinds[MMAPTOP_OTHER],
+		       pct(kinds[MMAPTOP_OTHER], all));
+	printf("\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "top", required_argument, NULL, 'n' },
+		TOOL_LONGOPTS,
+		{ 0 },
+	};
+	struct tool t = { .name = "mmaptop", .usage = usage };
+	long duration = DEFAULT_DURATION, top = DEFAULT_TOP;
+	char pidflag[32];
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "d:p:n:" TOOL_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			duration = parse_num(&t, "duration", optarg, 86400 * 365);
+			break;
+		case 'p':
+			snprintf(pidflag, sizeof(pidflag), "-DFILTER_PID=%ld",
+				 parse_num(&t, "PID", optarg, 0x7fffffff));
+			tool_add_cflag(&t, pidflag);
+			break;
+		case 'n':
+			top = parse_num(&t, "count", optarg, 1000000);
+			break;
+		default:
+			if (tool_option(&t, c, optarg))
+				tool_usage_error(&t, "unknown option");
+		}
+	}
+	if (optind < argc)
+		tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
+
+	err = tool_open(&t);
+	if (err)
+		goto cleanup;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("Tracing mmap() for %ld seconds... Hit Ctrl-C to end.\n\n",
+	       duration);
+	wait_for(duration);
+	err = report(&t, top);
+cleanup:
+	return tool_close(&t, err);
+}

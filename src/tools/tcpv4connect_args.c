@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+/* tcpv4connect_args: a kprobe's arguments. See programs/tcpv4connect_args.c. */
+#include <arpa/inet.h>
+#include <linux/types.h>
+#include <stdio.h>
+
+#include "tool.h"
+#include "../../programs/tcpv4connect_args.h"
+
+static const char usage[] =
+	"Usage: tcpv4connect_args [OPTIONS]\n"
+	"\n"
+	"Trace the kernel's tcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,\n"
+	"int addr_len) with a kprobe that reads its arguments, and print the\n"
+	"destination of each IPv4 TCP connect as\n"
+	"  PID COMM connect to ADDRESS port PORT addr_len N\n"
+	"Runs until Ctrl-C. Needs a kernel with kprobes (CONFIG_KPROBES); without\n"
+	"them it says so and exits 1.\n"
+	"\n"
+	"Options:\n" TOOL_OPTIONS_HELP "\n" TOOL_ENV_HELP
+	"\n"
+	"EXAMPLES:\n"
+	"    sudo tcpv4connect_args          # then, elsewhere: curl http://127.0.0.1/\n"
+	"    sudo tcpv4connect_args -f my.c  # run an edited copy\n";
+
+static int on_event(void *ctx, const char *table, const void *data,
+		    size_t size)
+{
+	const struct connect_event *e = data;
+	char addr[INET_ADDRSTRLEN];
+
+	if (size < sizeof(*e))
+		return 0;
+	inet_ntop(AF_INET, &e->daddr, addr, sizeof(addr));
+	printf("%-6u %-12.12s connect to %s port %u addr_len %d\n", e->pid,
+	       e->comm, addr, e->dport, e->addr_len);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = { TOOL_LONGOPTS, { 0 } };
+	struct tool t = { .name = "tcpv4connect_args", .usage = usage };
+	struct bpfrun_events_opts eo = { .on_event = on_event };
+	struct bpfrun_events *ev = NULL;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1)
+		if (tool_option(&t, c, optarg))
+			tool_usage_error(&t, "unknown option");
+	if (optind < argc)
+		tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
+
+	err = tool_open(&t);
+	if (err)
+		goto cleanup;
+	err = bpfrun_events_open(t.b, "events", &eo, &ev);
+	if (err)
+		goto cleanup;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");
+	while (!bpfrun_stopped()) {
+		err = bpfrun_events_poll(ev, -1);
+		if (err < 0)
+			goto cleanup;
+	}
+	err = 0;
+cleanup:
+	bpfrun_events_close(ev);
+	return tool_close(&t, err);
+}
