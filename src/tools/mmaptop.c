@@ -164,7 +164,6 @@ int main(int argc, char **argv)
 	};
 	struct tool t = { .name = "mmaptop", .usage = usage };
 	long duration = DEFAULT_DURATION, top = DEFAULT_TOP;
-	char pidflag[32];
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "d:p:n:" TOOL_SHORTOPTS, longopts,
@@ -174,9 +173,7 @@ int main(int argc, char **argv)
 			duration = parse_num(&t, "duration", optarg, 86400 * 365);
 			break;
 		case 'p':
-			snprintf(pidflag, sizeof(pidflag), "-DFILTER_PID=%ld",
-				 parse_num(&t, "PID", optarg, 0x7fffffff));
-			tool_add_cflag(&t, pidflag);
+			tool_pid_option(&t, optarg);
 			break;
 		case 'n':
 			top = parse_num(&t, "count", optarg, 1000000);

@@ -53,6 +53,8 @@ static int on_event(void *ctx, const char *table, const void *data,
 	return 0;
 }
 
+static const char header[] = "PID     COMM             RESULT   PATH\n";
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -63,22 +65,13 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct tool t = { .name = "opensnoop", .usage = usage };
-	struct bpfrun_events_opts eo = { .on_event = on_event };
-	struct bpfrun_events *ev = NULL;
-	char pidflag[32];
-	char *end;
-	long pid;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "p:x" TOOL_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid <= 0 || pid > 0x7fffffff)
-				tool_usage_error(&t, "bad PID '%s'", optarg);
-			snprintf(pidflag, sizeof(pidflag), "-DFILTER_PID=%ld", pid);
-			tool_add_cflag(&t, pidflag);
+			tool_pid_option(&t, optarg);
 			break;
 		case 'x':
 			tool_add_cflag(&t, "-DFAILED_ONLY");
@@ -97,18 +90,7 @@ int main(int argc, char **argv)
 	err = tool_open(&t);
 	if (err)
 		goto cleanup;
-	err = bpfrun_events_open(t.b, "events", &eo, &ev);
-	if (err)
-		goto cleanup;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("%-7s %-16s %-8s %s\n", "PID", "COMM", "RESULT", "PATH");
-	while (!bpfrun_stopped()) {
-		err = bpfrun_events_poll(ev, -1);
-		if (err < 0)
-			goto cleanup;
-	}
-	err = 0;
+	err = tool_event_loop(&t, header, on_event, NULL);
 cleanup:
-	bpfrun_events_close(ev);
 	return tool_close(&t, err);
 }

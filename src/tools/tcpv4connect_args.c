@@ -37,12 +37,12 @@ static int on_event(void *ctx, const char *table, const void *data,
 	return 0;
 }
 
+static const char header[] = "PID    COMM         OUTPUT\n";
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = { TOOL_LONGOPTS, { 0 } };
 	struct tool t = { .name = "tcpv4connect_args", .usage = usage };
-	struct bpfrun_events_opts eo = { .on_event = on_event };
-	struct bpfrun_events *ev = NULL;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1)
@@ -54,18 +54,7 @@ int main(int argc, char **argv)
 	err = tool_open(&t);
 	if (err)
 		goto cleanup;
-	err = bpfrun_events_open(t.b, "events", &eo, &ev);
-	if (err)
-		goto cleanup;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");
-	while (!bpfrun_stopped()) {
-		err = bpfrun_events_poll(ev, -1);
-		if (err < 0)
-			goto cleanup;
-	}
-	err = 0;
+	err = tool_event_loop(&t, header, on_event, NULL);
 cleanup:
-	bpfrun_events_close(ev);
 	return tool_close(&t, err);
 }

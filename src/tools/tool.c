@@ -30,6 +30,19 @@ int tool_add_cflag(struct tool *t, const char *flag)
 	return 0;
 }
 
+void tool_pid_option(struct tool *t, const char *arg)
+{
+	char *end;
+	long pid;
+
+	errno = 0;
+	pid = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || pid <= 0 || pid > 0x7fffffff)
+		tool_usage_error(t, "bad PID '%s'", arg);
+	snprintf(t->pidflag, sizeof(t->pidflag), "-DFILTER_PID=%ld", pid);
+	tool_add_cflag(t, t->pidflag);
+}
+
 int tool_option(struct tool *t, int c, const char *arg)
 {
 	switch (c) {
@@ -110,5 +123,26 @@ int tool_trace_loop(struct tool *t)
 	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");
 	while ((err = bpfrun_trace_pipe_read(t->tp, &f, -1)) > 0)
 		printf("%-6d %-12.12s %s\n", f.pid, f.task, f.msg);
+	return err < 0 ? err : 0;
+}
+
+int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
+		    void *ctx)
+{
+	struct bpfrun_events_opts o = { .on_event = fn, .ctx = ctx };
+	struct bpfrun_events *ev;
+	int err;
+
+	err = bpfrun_events_open(t->b, "events", &o, &ev);
+	if (err)
+		return err;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fputs(header, stdout);
+	while (!bpfrun_stopped()) {
+		err = bpfrun_events_poll(ev, -1);
+		if (err < 0)
+			break;
+	}
+	bpfrun_events_close(ev);
 	return err < 0 ? err : 0;
 }

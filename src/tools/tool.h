@@ -16,6 +16,7 @@ struct tool {
 	bool no_cache;		/* --no-cache */
 	const char *cflags[64];
 	size_t ncflags;
+	char pidflag[32];	/* -p PID, as -DFILTER_PID=PID */
 	int trace;		/* reads trace_pipe: opened before compiling */
 	struct bpfrun_trace_pipe *tp;
 	struct bpfrun *b;
@@ -52,6 +53,8 @@ int tool_option(struct tool *t, int c, const char *arg);
 void tool_usage_error(struct tool *t, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 int tool_add_cflag(struct tool *t, const char *flag);
+/* -p PID: the program filters on FILTER_PID; a bad PID exits 2. */
+void tool_pid_option(struct tool *t, const char *arg);
 /*
  * Root check, trace_pipe (when t->trace) so that a busy one fails before
  * the slow compile, then find and compile the program into t->b and attach
@@ -65,5 +68,11 @@ int tool_close(struct tool *t, int err);
  * printk_sample loop, until SIGINT or SIGTERM.
  */
 int tool_trace_loop(struct tool *t);
+/*
+ * Print @header, then hand every event of the program's "events" table to
+ * @fn until SIGINT or SIGTERM.
+ */
+int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
+		    void *ctx);
 
 #endif
