@@ -34,6 +34,17 @@
  *    bpftool adds (libbcc's clang frontend rejects them); we add none.
  *  - Macros are not in BTF: btf_kmacros.h has the ones programs commonly
  *    need, written after the dump so that they cannot break it.
+ *  - linux/types.h, which libbcc's helpers.h reaches before any kernel
+ *    header, carries the kernel's integer typedefs (u64, dev_t, sector_t,
+ *    ...) taken from the BTF; kconfig.h carries the running kernel's
+ *    config (/proc/config.gz) when the BTF is the running kernel's.
+ *  - Trailing flexible arrays get one element, see grow_flex_arrays().
+ *
+ * What it cannot do: types of modules that are not in vmlinux's BTF (NFS,
+ * XFS: /sys/kernel/btf/<module>) are missing, and a program that carries
+ * its own copy of a kernel-private struct (bcc's dcsnoop: nameidata) gets
+ * "redefinition" errors, since the BTF has every struct; such programs
+ * can test BPFRUN_BTF_TREE (or __VMLINUX_H__) to leave their copy out.
  *
  * The tree is cached under cache_dir("btf"), a root-owned directory that
  * nobody else may write, named by a hash of everything it is made from
@@ -49,7 +60,9 @@
  * x86_64 only for now: pt_regs comes from the BTF and libbcc's PT_REGS_*
  * macros (x86_64: di, si, dx, cx, r8, r9, ax, ip, sp) match its field
  * names; btf_kmacros.h has x86_64 values; asm/page.h falls back to 4 KiB
- * pages; CONFIG_ARCH_HAS_SYSCALL_WRAPPER is derived from __x64_sys_*.
+ * pages; without a kernel config, CONFIG_ARCH_HAS_SYSCALL_WRAPPER comes
+ * from the presence of __x64_sys_read; libbcc.so is looked for in the
+ * x86_64 multiarch directory.
  */
 #define _GNU_SOURCE
 #ifdef HAVE_CONFIG_H
@@ -82,7 +95,7 @@
 #endif
 
 /* Bump whenever the generated tree changes for the same inputs. */
-#define FORMAT_VERSION		1
+#define FORMAT_VERSION		2
 #define DEFAULT_BTF		"/sys/kernel/btf/vmlinux"
 #define RENAME_PREFIX		"__vmlinux_"
 #define STAMP_NAME		"bpfrun-btf-tree.txt"
@@ -450,16 +463,16 @@ static bool tok_is(const struct tok *t, const char *word)
 static void scan_c(struct cnames *c, const char *s, size_t len)
 {
 	const char *p = s, *end = s + len;
-	struct tok prev = { TOK_NONE }, prev2 = { TOK_NONE };
+	struct tok prev = { .kind = TOK_NONE }, prev2 = prev;
 	int depth = 0, parens = 0, brackets = 0;
 	int enum_depth = -1;		/* brace depth of the enum body */
 	bool enum_item = false;		/* next identifier is an enumerator */
 	bool bol = true;		/* nothing but blanks on this line */
 	bool in_typedef = false, want_td_name = false;
-	struct tok td_name = { TOK_NONE }, td_last = { TOK_NONE };
+	struct tok td_name = { .kind = TOK_NONE }, td_last = td_name;
 
 	while (p < end && !c->err) {
-		struct tok t = { TOK_NONE, p, 1 };
+		struct tok t = { .kind = TOK_NONE, .p = p, .len = 1 };
 
 		if (*p == '\n') {
 			bol = true;
@@ -470,15 +483,15 @@ static void scan_c(struct cnames *c, const char *s, size_t len)
 			p++;
 			continue;
 		}
+		if (*p == '/' && p + 1 < end && (p[1] == '*' || p[1] == '/')) {
+			p = skip_comment(p, end);
+			continue;
+		}
 		if (*p == '#' && bol) {
 			p = scan_directive(c, p, end);
 			continue;
 		}
 		bol = false;
-		if (*p == '/' && p + 1 < end && (p[1] == '*' || p[1] == '/')) {
-			p = skip_comment(p, end);
-			continue;
-		}
 		if (*p == '"' || *p == '\'') {
 			char q = *p;
 
@@ -556,7 +569,9 @@ static void scan_c(struct cnames *c, const char *s, size_t len)
 					while (q < end &&
 					       isspace((unsigned char)*q))
 						q++;
-					if (q < end && *q == '*')
+					/* typedef T (*name)(...) */
+					if (q < end && *q == '*' &&
+					    td_name.kind == TOK_NONE)
 						want_td_name = true;
 				}
 				break;
@@ -668,41 +683,56 @@ static const char *find_embedded(const char *blob, size_t len,
 	return p;
 }
 
-/* The libbcc that compile.c loads, or the first standard place. */
+/* Path of the loaded object @h, as the dynamic loader found it. */
+static int dl_path(void *h, char *buf, size_t len)
+{
+	struct link_map *lm = NULL;
+
+	if (dlinfo(h, RTLD_DI_LINKMAP, &lm) || !lm || !lm->l_name ||
+	    !*lm->l_name)
+		return -ENOENT;
+	snprintf(buf, len, "%s", lm->l_name);
+	return 0;
+}
+
+/* The libbcc that compile.c loads: the file its headers are read from. */
 static int find_libbcc(char *buf, size_t len)
 {
 	static const char *const dirs[] = {
 		"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib",
 		"/usr/local/lib", "/usr/local/lib64",
 	};
-	struct link_map *lm = NULL;
+	const char *base = strrchr(LIBBCC_SONAME, '/');
 	void *h;
 	size_t i;
+	int err;
 
-	if (strchr(LIBBCC_SONAME, '/') && !access(LIBBCC_SONAME, R_OK)) {
+	if (base && !access(LIBBCC_SONAME, R_OK)) {
 		snprintf(buf, len, "%s", LIBBCC_SONAME);
 		return 0;
 	}
 	/* Already loaded by compile.c? Then read exactly that one. */
 	h = dlopen(LIBBCC_SONAME, RTLD_LAZY | RTLD_NOLOAD);
 	if (h) {
-		int ok = !dlinfo(h, RTLD_DI_LINKMAP, &lm) && lm &&
-			 lm->l_name && *lm->l_name;
-
-		if (ok)
-			snprintf(buf, len, "%s", lm->l_name);
+		err = dl_path(h, buf, len);
 		dlclose(h);
-		if (ok)
+		if (!err)
 			return 0;
 	}
 	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
 		snprintf(buf, len, "%s/%s", dirs[i],
-			 strrchr(LIBBCC_SONAME, '/') ?
-			 strrchr(LIBBCC_SONAME, '/') + 1 : LIBBCC_SONAME);
+			 base ? base + 1 : LIBBCC_SONAME);
 		if (!access(buf, R_OK))
 			return 0;
 	}
-	return -ENOENT;
+	/* Elsewhere (LD_LIBRARY_PATH, ld.so.conf): ask the loader. It
+	 * costs what compile.c is about to pay anyway. */
+	h = dlopen(LIBBCC_SONAME, RTLD_LAZY | RTLD_LOCAL);
+	if (!h)
+		return -ENOENT;
+	err = dl_path(h, buf, len);
+	dlclose(h);
+	return err;
 }
 
 static int bcc_headers_load(struct bcc_headers *h)
@@ -837,8 +867,13 @@ static int mkdirs_at(int dirfd, const char *rel)
 	snprintf(path, sizeof(path), "%s", rel);
 	for (s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
 		*s = '\0';
-		if (mkdirat(dirfd, path, 0755) && errno != EEXIST)
+		if (!mkdirat(dirfd, path, 0755)) {
+			/* whatever the umask, like the files */
+			if (fchmodat(dirfd, path, 0755, 0))
+				return -errno;
+		} else if (errno != EEXIST) {
 			return -errno;
+		}
 		*s = '/';
 	}
 	return 0;
@@ -907,7 +942,7 @@ struct gen {
 	struct sbuf kconfig;		/* the kernel config, or empty */
 	char kconfig_src[PATH_MAX];
 	char release[65];
-	unsigned renamed_types, renamed_enumerators;
+	unsigned renamed_types, renamed_enumerators, grown_arrays;
 	int dirfd;
 };
 
@@ -1004,6 +1039,89 @@ static int rename_collisions(struct gen *g)
 		g->renamed_types++;
 	}
 	return 0;
+}
+
+/* @id with typedefs and modifiers (not pointers) looked through */
+static __u32 btf_skip_mods(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t))) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	return id;
+}
+
+/*
+ * libbcc (0.26, and its rewriter has not changed since) turns p->a[i],
+ * when p must be read with bpf_probe_read, into a read at "(&p->a) + i":
+ * a pointer to the whole array, which strides by sizeof(a) and so is right
+ * only when a has one element. Kernel headers declare flexible arrays "[]",
+ * and that rewrite does not compile; BTF records them with 0 elements, and
+ * it compiles but always reads a[0]: pid->numbers[level].nr gave the global
+ * pid at every level. So a struct's trailing 0-length array is dumped with
+ * one element when no other type embeds that struct: every member keeps
+ * its offset, only sizeof the struct grows by the one element.
+ * (p->a[i] with i > 0 stays wrong for fixed-size arrays such as
+ * task->comm: read those through a pointer, char *c = p->comm; c[i].)
+ */
+static int grow_flex_arrays(struct gen *g)
+{
+	__u32 id, n = btf__type_cnt(g->btf);
+	bool *embedded = calloc(n, sizeof(*embedded));
+	int i, err = 0;
+
+	if (!embedded)
+		return -ENOMEM;
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(g->btf, id);
+
+		if (btf_is_array(t)) {
+			embedded[btf_skip_mods(g->btf,
+					       btf_array(t)->type)] = true;
+		} else if (btf_is_composite(t)) {
+			for (i = 0; i < btf_vlen(t); i++)
+				embedded[btf_skip_mods(g->btf,
+						btf_members(t)[i].type)] = true;
+		}
+	}
+	for (id = 1; id < n && !err; id++) {
+		const struct btf_type *t = btf__type_by_id(g->btf, id);
+		const struct btf_type *at;
+		const struct btf_array *a;
+		__u32 last, off, end;
+		__s64 esz;
+		int align, nid;
+
+		if (!btf_is_struct(t) || !btf_vlen(t) || embedded[id])
+			continue;
+		last = btf_vlen(t) - 1;
+		at = btf__type_by_id(g->btf, btf_members(t)[last].type);
+		if (!btf_is_array(at) || btf_array(at)->nelems ||
+		    btf_member_bitfield_size(t, last))
+			continue;
+		a = btf_array(at);
+		esz = btf__resolve_size(g->btf, a->type);
+		align = btf__align_of(g->btf, id);
+		if (esz <= 0 || align <= 0)
+			continue;
+		nid = btf__add_array(g->btf, a->index_type, a->type, 1);
+		if (nid < 0) {
+			err = nid;
+			break;
+		}
+		/* btf__add_array() may have moved the types */
+		t = btf__type_by_id(g->btf, id);
+		off = btf_member_bit_offset(t, last) / 8;
+		end = (off + esz + align - 1) / align * align;
+		btf_members(t)[last].type = nid;
+		if (end > t->size)
+			((struct btf_type *)t)->size = end;
+		g->grown_arrays++;
+	}
+	free(embedded);
+	return err;
 }
 
 /*
@@ -1153,7 +1271,9 @@ static int write_vmlinux_h(struct gen *g)
 
 	sb_printf(&b, "/* Generated by bpfrun: every kernel header of this tree leads here. */\n"
 		      "#ifndef __BPFRUN_VMLINUX_H__\n"
-		      "#define __BPFRUN_VMLINUX_H__\n\n"
+		      "#define __BPFRUN_VMLINUX_H__\n"
+		      "/* what bpftool's vmlinux.h defines: all kernel types are here */\n"
+		      "#define __VMLINUX_H__\n\n"
 		      "/* Macros defined before this point that the kernel's BTF\n"
 		      " * uses as identifiers: hidden while its types are read. */\n");
 	for (i = 0; i < g->wrap.n; i++)
@@ -1203,7 +1323,8 @@ static int write_kmacros(struct gen *g)
 		if (alen >= 0)
 			sb_printf(&b, "#define %s %ld\n", m->name, alen);
 		else
-			sb_printf(&b, "#define %s %s\n", m->name, m->value);
+			sb_printf(&b, "#define %s%s%s\n", m->name,
+				  *m->value ? " " : "", m->value);
 		sb_printf(&b, "#endif\n");
 	}
 
@@ -1226,6 +1347,86 @@ static int write_kmacros(struct gen *g)
 					 b.s, b.len);
 	sb_free(&b);
 	return err;
+}
+
+/*
+ * Typedefs the kernel's linux/types.h gives before any other header:
+ * libbcc's bpf.h and helpers.h use some, the tracepoint structs libbcc
+ * writes into the program use others (dev_t, sector_t, umode_t), also in
+ * programs that include no kernel header (bcc's biopattern). Each comes
+ * from the BTF, with the typedefs it rests on, when the BTF has it as a
+ * typedef of a plain integer; the dump repeats them later, which C11
+ * allows for identical typedefs (one of a struct could not be repeated).
+ * The fallbacks are the int-ll64 types of every 64-bit architecture.
+ */
+static const struct {
+	const char *name;
+	const char *fallback;	/* NULL: only if the BTF has it */
+} ktypedefs[] = {
+	{ "__s8", "signed char" }, { "__u8", "unsigned char" },
+	{ "__s16", "short" }, { "__u16", "unsigned short" },
+	{ "__s32", "int" }, { "__u32", "unsigned int" },
+	{ "__s64", "long long" }, { "__u64", "unsigned long long" },
+	{ "s8", "__s8" }, { "u8", "__u8" }, { "s16", "__s16" },
+	{ "u16", "__u16" }, { "s32", "__s32" }, { "u32", "__u32" },
+	{ "s64", "__s64" }, { "u64", "__u64" },
+	{ "__le16", "__u16" }, { "__be16", "__u16" }, { "__le32", "__u32" },
+	{ "__be32", "__u32" }, { "__le64", "__u64" }, { "__be64", "__u64" },
+	{ "__sum16", "__u16" }, { "__wsum", "__u32" },
+	{ "bool", "_Bool" }, { "size_t", "unsigned long" },
+	{ "ssize_t", "long" }, { "uintptr_t", "unsigned long" },
+	{ "ptrdiff_t", NULL },
+	{ "int8_t", NULL }, { "uint8_t", NULL }, { "int16_t", NULL },
+	{ "uint16_t", NULL }, { "int32_t", NULL }, { "uint32_t", NULL },
+	{ "int64_t", NULL }, { "uint64_t", NULL }, { "u_int8_t", NULL },
+	{ "u_int16_t", NULL }, { "u_int32_t", NULL }, { "u_int64_t", NULL },
+	{ "dev_t", NULL }, { "ino_t", NULL }, { "mode_t", NULL },
+	{ "umode_t", NULL }, { "nlink_t", NULL }, { "off_t", NULL },
+	{ "loff_t", NULL }, { "pid_t", NULL }, { "uid_t", NULL },
+	{ "gid_t", NULL }, { "time_t", NULL }, { "time64_t", NULL },
+	{ "ktime_t", NULL }, { "clockid_t", NULL }, { "sector_t", NULL },
+	{ "blkcnt_t", NULL }, { "gfp_t", NULL }, { "fmode_t", NULL },
+	{ "slab_flags_t", NULL }, { "dma_addr_t", NULL },
+	{ "phys_addr_t", NULL }, { "resource_size_t", NULL },
+	{ "blk_opf_t", NULL }, { "blk_status_t", NULL },
+};
+
+static void sb_dump_printf(void *ctx, const char *fmt, va_list ap)
+{
+	sb_vprintf(ctx, fmt, ap);
+}
+
+static int write_types_h(struct gen *g, struct sbuf *b)
+{
+	struct btf_dump *d;
+	size_t i;
+	int err = 0;
+
+	sb_printf(b, "/* Generated by bpfrun from the kernel's BTF. */\n"
+		  "#ifndef _LINUX_TYPES_H\n#define _LINUX_TYPES_H\n");
+	d = btf_dump__new(g->btf, sb_dump_printf, b, NULL);
+	if (!d)
+		return -errno;
+	for (i = 0; i < ARRAY_SIZE(ktypedefs) && !err; i++) {
+		__s32 id = btf__find_by_name_kind(g->btf, ktypedefs[i].name,
+						  BTF_KIND_TYPEDEF);
+		const struct btf_type *t = NULL;
+
+		if (id > 0)
+			t = btf__type_by_id(g->btf,
+					    btf_skip_mods(g->btf, id));
+		if (t && btf_is_int(t))
+			err = btf_dump__dump_type(d, id);
+		else if (ktypedefs[i].fallback)
+			sb_printf(b, "typedef %s %s;\n", ktypedefs[i].fallback,
+				  ktypedefs[i].name);
+	}
+	btf_dump__free(d);
+	sb_printf(b, "#define __aligned_u64 __u64 __attribute__((aligned(8)))\n"
+		  "#define __aligned_be64 __be64 __attribute__((aligned(8)))\n"
+		  "#define __aligned_le64 __le64 __attribute__((aligned(8)))\n"
+		  "#endif\n");
+	return err ? err : b->err;
 }
 
 /*
@@ -1254,6 +1455,9 @@ static int pre_headers(struct gen *g, struct sbuf *out, const char **rel,
 		  "#define IS_BUILTIN(option) __bpfrun_set(option)\n"
 		  "#define IS_MODULE(option) __bpfrun_set(option##_MODULE)\n"
 		  "#define IS_ENABLED(option) (IS_BUILTIN(option) || IS_MODULE(option))\n"
+		  "/* Programs may test it, to leave out their own copies of\n"
+		  " * kernel-private structs: this tree has every type. */\n"
+		  "#define BPFRUN_BTF_TREE 1\n"
 		  "#endif\n");
 	rel[0] = "include/linux/kconfig.h";
 
@@ -1275,31 +1479,10 @@ static int pre_headers(struct gen *g, struct sbuf *out, const char **rel,
 	sb_printf(&out[1], "#ifndef CONFIG_BPF_SYSCALL\n#define CONFIG_BPF_SYSCALL 1\n#endif\n");
 	rel[1] = "include/generated/autoconf.h";
 
-	/* linux/types.h: what libbcc's bpf.h and helpers.h use before any
-	 * kernel header. The dump defines the same typedefs again, which C11
-	 * allows when the types are the same: these are int-ll64, as on
-	 * every 64-bit architecture. */
-	sb_printf(&out[2], "/* Generated by bpfrun. */\n"
-		  "#ifndef _LINUX_TYPES_H\n#define _LINUX_TYPES_H\n"
-		  "typedef signed char __s8;\ntypedef unsigned char __u8;\n"
-		  "typedef short __s16;\ntypedef unsigned short __u16;\n"
-		  "typedef int __s32;\ntypedef unsigned int __u32;\n"
-		  "typedef long long __s64;\ntypedef unsigned long long __u64;\n"
-		  "typedef __s8 s8;\ntypedef __u8 u8;\n"
-		  "typedef __s16 s16;\ntypedef __u16 u16;\n"
-		  "typedef __s32 s32;\ntypedef __u32 u32;\n"
-		  "typedef __s64 s64;\ntypedef __u64 u64;\n"
-		  "typedef __u16 __le16;\ntypedef __u16 __be16;\n"
-		  "typedef __u32 __le32;\ntypedef __u32 __be32;\n"
-		  "typedef __u64 __le64;\ntypedef __u64 __be64;\n"
-		  "typedef __u16 __sum16;\ntypedef __u32 __wsum;\n"
-		  "typedef _Bool bool;\n"
-		  "typedef unsigned long size_t;\n"
-		  "typedef unsigned long uintptr_t;\n"
-		  "#define __aligned_u64 __u64 __attribute__((aligned(8)))\n"
-		  "#define __aligned_be64 __be64 __attribute__((aligned(8)))\n"
-		  "#define __aligned_le64 __le64 __attribute__((aligned(8)))\n"
-		  "#endif\n");
+	/* linux/types.h */
+	err = write_types_h(g, &out[2]);
+	if (err)
+		return err;
 	rel[2] = "include/linux/types.h";
 
 	/* linux/version.h, from the running kernel's release */
@@ -1358,56 +1541,94 @@ static int pre_headers(struct gen *g, struct sbuf *out, const char **rel,
 
 /* Kernel headers programs include; each leads to the dump. */
 static const char *const kernel_headers[] = {
-	"asm/ptrace.h", "asm/current.h", "asm/processor.h", "asm/unistd.h",
-	"linux/aio.h", "linux/audit.h", "linux/binfmts.h", "linux/bio.h",
-	"linux/blk-mq.h", "linux/blk_types.h", "linux/blkdev.h",
+	"asm/current.h", "asm/errno.h", "asm/processor.h", "asm/ptrace.h",
+	"linux/aio.h", "linux/audit.h", "linux/binfmts.h",
+	"linux/bio.h", "linux/blk-mq.h", "linux/blk_types.h", "linux/blkdev.h",
 	"linux/bpf.h", "linux/btf.h", "linux/buffer_head.h",
-	"linux/capability.h", "linux/cgroup.h", "linux/cgroup-defs.h",
+	"linux/capability.h", "linux/cgroup-defs.h", "linux/cgroup.h",
 	"linux/compaction.h", "linux/compiler.h", "linux/cpumask.h",
 	"linux/cred.h", "linux/dcache.h", "linux/delay.h", "linux/elf.h",
-	"linux/errno.h", "linux/etherdevice.h", "linux/fcntl.h",
-	"linux/fdtable.h", "linux/file.h", "linux/filter.h", "linux/fs.h",
-	"linux/fs_struct.h", "linux/fsnotify.h", "linux/ftrace.h",
-	"linux/genhd.h", "linux/hrtimer.h", "linux/icmp.h", "linux/icmpv6.h",
-	"linux/if_ether.h", "linux/if_packet.h", "linux/in.h", "linux/in6.h",
+	"linux/errno.h", "linux/etherdevice.h", "linux/ethtool.h",
+	"linux/fcntl.h", "linux/fdtable.h", "linux/file.h", "linux/filter.h",
+	"linux/fs.h", "linux/fs_struct.h", "linux/fsnotify.h",
+	"linux/ftrace.h", "linux/genhd.h", "linux/gfp.h", "linux/hrtimer.h",
+	"linux/icmp.h", "linux/icmpv6.h", "linux/if_ether.h",
+	"linux/if_packet.h", "linux/if_vlan.h", "linux/in.h", "linux/in6.h",
 	"linux/inet.h", "linux/init.h", "linux/init_task.h",
 	"linux/interrupt.h", "linux/ip.h", "linux/ipv6.h", "linux/irq.h",
-	"linux/irqdesc.h", "linux/kasan.h", "linux/kdev_t.h",
-	"linux/kernel.h", "linux/kprobes.h", "linux/kthread.h",
-	"linux/ktime.h", "linux/limits.h", "linux/list.h", "linux/memcontrol.h",
-	"linux/mm.h", "linux/mm_types.h", "linux/mman.h", "linux/mmzone.h",
-	"linux/module.h", "linux/mount.h", "linux/mutex.h", "linux/namei.h",
-	"linux/net.h", "linux/netdevice.h", "linux/netfilter.h",
-	"linux/netlink.h", "linux/nfs_fs.h", "linux/ns_common.h",
-	"linux/nsproxy.h", "linux/oom.h", "linux/pagemap.h", "linux/path.h",
-	"linux/percpu.h", "linux/perf_event.h", "linux/pid.h",
-	"linux/pid_namespace.h", "linux/pipe_fs_i.h", "linux/proc_fs.h",
-	"linux/ptrace.h", "linux/random.h", "linux/rcupdate.h",
-	"linux/rwsem.h", "linux/sched.h", "linux/sched/mm.h",
-	"linux/sched/signal.h", "linux/sched/task.h", "linux/security.h",
-	"linux/seq_file.h", "linux/signal.h", "linux/skbuff.h",
-	"linux/slab.h", "linux/slab_def.h", "linux/slub_def.h",
-	"linux/socket.h", "linux/spinlock.h", "linux/stat.h",
-	"linux/stddef.h", "linux/string.h", "linux/swap.h", "linux/tcp.h",
-	"linux/time.h", "linux/time64.h", "linux/timer.h",
-	"linux/tracepoint.h", "linux/tty.h", "linux/udp.h", "linux/uidgid.h",
-	"linux/uio.h", "linux/un.h", "linux/user_namespace.h",
-	"linux/utsname.h", "linux/virtio.h", "linux/wait.h",
-	"linux/workqueue.h", "linux/writeback.h",
-	"net/af_unix.h", "net/dst.h", "net/flow.h", "net/inet_connection_sock.h",
-	"net/inet_hashtables.h", "net/inet_sock.h", "net/inet_timewait_sock.h",
-	"net/ip.h", "net/ipv6.h", "net/net_namespace.h", "net/request_sock.h",
+	"linux/irqdesc.h", "linux/kasan.h", "linux/kdev_t.h", "linux/kernel.h",
+	"linux/kprobes.h", "linux/kthread.h", "linux/ktime.h",
+	"linux/limits.h", "linux/list.h", "linux/magic.h",
+	"linux/memcontrol.h", "linux/mm.h", "linux/mm_types.h", "linux/mman.h",
+	"linux/mmzone.h", "linux/module.h", "linux/mount.h", "linux/mutex.h",
+	"linux/namei.h", "linux/net.h", "linux/netdevice.h",
+	"linux/netfilter.h", "linux/netlink.h", "linux/nfs_fs.h",
+	"linux/ns_common.h", "linux/nsproxy.h", "linux/oom.h",
+	"linux/pagemap.h", "linux/path.h", "linux/percpu.h",
+	"linux/perf_event.h", "linux/pid.h", "linux/pid_namespace.h",
+	"linux/pipe_fs_i.h", "linux/proc_fs.h", "linux/ptrace.h",
+	"linux/random.h", "linux/rcupdate.h", "linux/rwsem.h", "linux/sched.h",
+	"linux/sched/mm.h", "linux/sched/signal.h", "linux/sched/task.h",
+	"linux/security.h", "linux/seq_file.h", "linux/signal.h",
+	"linux/skbuff.h", "linux/slab.h", "linux/slab_def.h",
+	"linux/slub_def.h", "linux/socket.h", "linux/spinlock.h",
+	"linux/stat.h", "linux/stddef.h", "linux/string.h", "linux/swap.h",
+	"linux/tcp.h", "linux/time.h", "linux/time64.h", "linux/timer.h",
+	"linux/topology.h", "linux/tracepoint.h", "linux/tty.h",
+	"linux/uaccess.h", "linux/udp.h", "linux/uidgid.h", "linux/uio.h",
+	"linux/un.h", "linux/user_namespace.h", "linux/utsname.h",
+	"linux/virtio.h", "linux/wait.h", "linux/workqueue.h",
+	"linux/writeback.h", "net/af_unix.h", "net/dst.h", "net/flow.h",
+	"net/inet_connection_sock.h", "net/inet_hashtables.h",
+	"net/inet_sock.h", "net/inet_timewait_sock.h", "net/ip.h",
+	"net/ipv6.h", "net/net_namespace.h", "net/request_sock.h",
 	"net/route.h", "net/sch_generic.h", "net/sock.h", "net/tcp.h",
-	"net/tcp_states.h", "net/udp.h",
-	"uapi/linux/bpf_perf_event.h", "uapi/linux/fcntl.h", "uapi/linux/fs.h",
-	"uapi/linux/icmp.h", "uapi/linux/if_ether.h", "uapi/linux/in.h",
-	"uapi/linux/in6.h", "uapi/linux/ip.h", "uapi/linux/ipv6.h",
-	"uapi/linux/limits.h", "uapi/linux/mman.h", "uapi/linux/openat2.h",
-	"uapi/linux/perf_event.h", "uapi/linux/ptrace.h", "uapi/linux/sched.h",
+	"net/tcp_states.h", "net/udp.h", "uapi/linux/bpf_perf_event.h",
+	"uapi/linux/fcntl.h", "uapi/linux/fs.h", "uapi/linux/icmp.h",
+	"uapi/linux/if_ether.h", "uapi/linux/in.h", "uapi/linux/in6.h",
+	"uapi/linux/ip.h", "uapi/linux/ipv6.h", "uapi/linux/limits.h",
+	"uapi/linux/mman.h", "uapi/linux/openat2.h", "uapi/linux/perf_event.h",
+	"uapi/linux/pkt_cls.h", "uapi/linux/ptrace.h", "uapi/linux/sched.h",
 	"uapi/linux/socket.h", "uapi/linux/stat.h", "uapi/linux/tcp.h",
 	"uapi/linux/time.h", "uapi/linux/udp.h", "uapi/linux/un.h",
 	"uapi/linux/utsname.h",
 };
+
+/*
+ * BTF has no macros, so no __NR_* numbers: take them from the C library's
+ * copy of the uapi header. Syscall numbers are ABI and never change; a
+ * syscall newer than that header is simply missing.
+ */
+#define UNISTD_64 "/usr/include/x86_64-linux-gnu/asm/unistd_64.h"
+
+static int write_unistd(struct gen *g, const char *head)
+{
+	char *text = NULL, *line = NULL;
+	size_t len = 0, cap = 0;
+	FILE *m, *in;
+	int err;
+
+	m = open_memstream(&text, &len);
+	if (!m)
+		return -ENOMEM;
+	fputs(head, m);
+	in = fopen(UNISTD_64, "re");
+	if (in) {
+		fputs("/* syscall numbers, from " UNISTD_64 " */\n", m);
+		while (getline(&line, &cap, in) > 0)
+			if (!strncmp(line, "#define __NR_", 13))
+				fputs(line, m);
+		fclose(in);
+	}
+	free(line);
+	if (fclose(m)) {
+		free(text);
+		return -ENOMEM;
+	}
+	err = tree_write(g->dirfd, "include/asm/unistd.h", text, len);
+	free(text);
+	return err;
+}
 
 static int write_headers(struct gen *g)
 {
@@ -1422,7 +1643,7 @@ static int write_headers(struct gen *g)
 		snprintf(rel, sizeof(rel), "include/%s", kernel_headers[i]);
 		err = tree_write(g->dirfd, rel, text, sizeof(text) - 1);
 	}
-	return err;
+	return err ? err : write_unistd(g, text);
 }
 
 static int write_stamp(struct gen *g, const char *key)
@@ -1440,10 +1661,12 @@ static int write_stamp(struct gen *g, const char *key)
 		  "renamed-types %u\n"
 		  "renamed-enumerators %u\n"
 		  "hidden-macros %zu\n"
+		  "one-element-flexible-arrays %u\n"
 		  "x86_64 only: pt_regs, kmacros values\n",
 		  key, FORMAT_VERSION, g->btf_path, g->release,
 		  g->bcc.source, g->kconfig.len ? g->kconfig_src : "none",
-		  g->renamed_types, g->renamed_enumerators, g->wrap.n);
+		  g->renamed_types, g->renamed_enumerators, g->wrap.n,
+		  g->grown_arrays);
 	err = b.err ? b.err : tree_write(g->dirfd, STAMP_NAME, b.s, b.len);
 	sb_free(&b);
 	return err;
@@ -1497,7 +1720,9 @@ static int generate(struct gen *g, const char *key)
 		       g->btf_path, strerror(-err));
 		goto out;
 	}
-	err = check_identifiers(g);
+	err = grow_flex_arrays(g);
+	if (!err)
+		err = check_identifiers(g);
 	if (err)
 		goto out;
 
@@ -1614,8 +1839,8 @@ int btf_tree_get(const char *btf_path, char *buf, size_t len)
 	err = read_whole(g.btf_path, &data, &size);
 	if (err) {
 		if (err == -ENOENT && !btf_path)
-			pr_err("%s does not exist: this kernel was built without CONFIG_DEBUG_INFO_BTF, so no header tree can be made from its BTF; install headers that match %s\n",
-			       g.btf_path, "the running kernel");
+			pr_err("%s does not exist: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF), so no header tree can be made from it; install the headers of the running kernel instead\n",
+			       g.btf_path);
 		else
 			pr_err("cannot read kernel BTF %s: %s\n", g.btf_path,
 			       strerror(-err));
@@ -1649,7 +1874,7 @@ int btf_tree_get(const char *btf_path, char *buf, size_t len)
 	}
 	/* "<release>-<64 bits of the key>": readable, and unique enough
 	 * since the stamp must carry the whole key. */
-	for (i = 0; g.release[i] && i < sizeof(name) - 20; i++)
+	for (i = 0; i < sizeof(name) - 20 && g.release[i]; i++)
 		name[i] = isalnum((unsigned char)g.release[i]) ||
 			  strchr("._+-", g.release[i]) ? g.release[i] : '_';
 	snprintf(name + i, sizeof(name) - i, "-%.16s", key);
@@ -1676,8 +1901,11 @@ int btf_tree_get(const char *btf_path, char *buf, size_t len)
 	err = load_btf(g.btf_path, data, size, &g.btf);
 	if (err)
 		goto out;
-	snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%s.XXXXXX", root, name);
-	if (!mkdtemp(tmp)) {
+	n = snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%s.XXXXXX", root,
+		     name);
+	if (n < 0 || (size_t)n >= sizeof(tmp) || !mkdtemp(tmp)) {
+		if (n >= 0 && (size_t)n >= sizeof(tmp))
+			errno = ENAMETOOLONG;
 		err = -errno;
 		pr_err("cannot create a directory in %s: %s\n", root,
 		       strerror(-err));

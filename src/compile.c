@@ -280,10 +280,21 @@ int compile_file(struct bpfrun *b, const char *path, const char *const *cflags,
 	if (err)
 		return err;
 
-	if (h->kind == HEADERS_MATCHING)
+	/*
+	 * Given a tree without kconfig.h libbcc would try to unpack kheaders
+	 * into a predictable /tmp path (CVE-2024-2314): never let it.
+	 */
+	if (h->kind == HEADERS_MATCHING) {
 		unsetenv("BCC_KERNEL_SOURCE");
-	else
+	} else {
+		snprintf(dir, sizeof(dir), "%s/include/linux/kconfig.h", h->dir);
+		if (!path_exists(dir)) {
+			pr_err("kernel header tree %s is gone (no include/linux/kconfig.h); run again\n",
+			       h->dir);
+			return -ENOENT;
+		}
 		setenv("BCC_KERNEL_SOURCE", h->dir, 1);
+	}
 
 	/* the program's own directory, for its shared event header */
 	snprintf(dir, sizeof(dir), "%s", path);

@@ -191,6 +191,30 @@ static int distro_tree(const struct headers_env *env, const char *version,
 	return err;
 }
 
+void headers_env_default(struct headers_env *env)
+{
+	static struct utsname u;
+
+	uname(&u);
+	env->modules_dir = "/lib/modules";
+	env->src_dir = "/usr/src";
+	env->release = u.release;
+	env->btf = "/sys/kernel/btf/vmlinux";
+}
+
+static int btf_choice(const struct headers_env *env,
+		      struct headers_choice *out)
+{
+	int err;
+
+	err = btf_tree_get(env->btf, out->dir, sizeof(out->dir));
+	if (err)
+		return err;
+	out->kind = HEADERS_BTF;
+	snprintf(out->version, sizeof(out->version), "%s", env->release);
+	return 0;
+}
+
 int headers_choose(const struct headers_env *env, const char *mode,
 		   struct headers_choice *out)
 {
@@ -213,16 +237,17 @@ int headers_choose(const struct headers_env *env, const char *mode,
 		snprintf(out->version, sizeof(out->version), "%s", mode);
 		return 0;
 	}
-	if (!strcmp(mode, "btf")) {
-		pr_err("--headers=btf: header trees from BTF are not supported yet\n");
-		return -EOPNOTSUPP;
-	}
+	if (!strcmp(mode, "btf"))
+		return btf_choice(env, out);
 	if (find_matching(env)) {
 		out->kind = HEADERS_MATCHING;
 		snprintf(out->version, sizeof(out->version), "%s",
 			 env->release);
 		return 0;
 	}
+	/* the kernel's own types beat another kernel's headers */
+	if (env->btf && path_exists(env->btf) && !btf_choice(env, out))
+		return 0;
 	err = headers_find_distro(env->src_dir, env->release, out->version,
 				  sizeof(out->version));
 	if (err) {

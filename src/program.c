@@ -19,14 +19,9 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *opts)
 {
 	static const struct bpfrun_opts none;
-	struct headers_env env = {
-		.modules_dir = "/lib/modules",
-		.src_dir = "/usr/src",
-		.btf = "/sys/kernel/btf/vmlinux",
-	};
+	struct headers_env env;
 	struct headers_choice h;
 	struct bpfrun *b;
-	struct utsname u;
 	int err;
 
 	if (!opts)
@@ -37,8 +32,7 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 		pr_err("cannot read program %s: %s\n", path, strerror(-err));
 		return err;
 	}
-	uname(&u);
-	env.release = u.release;
+	headers_env_default(&env);
 	err = headers_choose(&env, opts->headers, &h);
 	if (err)
 		return err;

@@ -75,12 +75,10 @@ static void teardown(void)
 
 static struct headers_choice headers(void)
 {
-	struct headers_env env = { "/lib/modules", "/usr/src", NULL, NULL };
+	struct headers_env env;
 	struct headers_choice h;
-	struct utsname u;
 
-	uname(&u);
-	env.release = u.release;
+	headers_env_default(&env);
 	ck_assert_int_eq(headers_choose(&env, NULL, &h), 0);
 	return h;
 }

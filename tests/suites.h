@@ -9,5 +9,6 @@ Suite *make_trace_pipe_suite(void);
 Suite *make_attach_suite(void);
 Suite *make_program_suite(void);
 Suite *make_headers_suite(void);
+Suite *make_btf_tree_suite(void);
 
 #endif
