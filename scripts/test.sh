@@ -17,6 +17,11 @@ fi
 
 make check
 rc=$?
+# the host's column of the kernel table: the same checks, on this kernel
+mkdir -p qemu/results
+tests/qemu/guest-tests.sh -b "$PWD" -s "$PWD" -r qemu/results/host.results >/dev/null 2>&1 ||
+	echo "test: some host checks of the kernel table failed: see qemu/results/host.results"
+scripts/kernel-table.sh -o docs/kernels.md && cat docs/kernels.md
 for log in tests/*.log tests/*/*.log; do
 	[ -f "$log" ] || continue
 	[ "$(basename "$log")" = test-suite.log ] && continue

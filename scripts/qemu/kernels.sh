@@ -329,4 +329,18 @@ for e in "${resolved[@]}"; do
 	echo "$s $v" >>"$kernels/current.tmp"
 done
 mv "$kernels/current.tmp" "$kernels/current"
+# Drop unpacked kernels of the series just resolved that are no longer
+# current (an older 6.12 after --update): they are downloads of a few hundred
+# MB each.  Other series are left alone.  Installed headers stay.
+for d in "$kernels"/*/; do
+	d=${d%/}
+	v=${d##*/}
+	[ -f "$d/image.ok" ] || continue
+	[[ $v =~ ^([0-9]+\.[0-9]+) ]] || continue
+	case " $series " in *" ${BASH_REMATCH[1]} "*) ;; *) continue ;; esac
+	if ! awk -v v="$v" '$2 == v { found = 1 } END { exit !found }' "$kernels/current"; then
+		qemu_log "removing $d (no longer current)"
+		rm -rf "$d"
+	fi
+done
 cat "$kernels/current"

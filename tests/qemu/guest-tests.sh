@@ -29,12 +29,15 @@
 #
 # The results file has one line per group, tab-separated:
 #   GROUP  KERNEL-RELEASE  pass|fail|skip  [NOTE]
-# (fail if any of its checks failed, skip if all skipped, else pass), after
+# (see record() for how checks add up to a group's status), after
 # "# key: value" comment lines: format, kernel, kprobes (yes/no), where
 # (qemu/host), date.  scripts/kernel-table.sh turns these files into
 # docs/kernels.md.
 #
 # Exit status: 1 if any check failed, else 0.
+#
+# Environment: BPFRUN_TEST_POLL, seconds a trace check keeps trying
+# (default 150); abs_top_builddir, abs_top_srcdir as above.
 #
 # Why the checks look the way they do:
 #   - Every command is started under timeout(1), so a broken one cannot hang
@@ -56,6 +59,9 @@ builddir=${abs_top_builddir:-}
 srcdir=${abs_top_srcdir:-}
 results=
 tool_timeout=180
+# How long a trace check keeps repeating its action (exec, connect, chmod)
+# waiting for the line it wants; BPFRUN_TEST_POLL shortens it for debugging.
+poll_s=${BPFRUN_TEST_POLL:-150}
 verbose=
 while getopts ':b:s:r:t:vh' opt; do
 	case $opt in
@@ -98,6 +104,8 @@ listener_pid=
 cleanup() {
 	local p
 	for p in ${bg_pids[@]+"${bg_pids[@]}"} $listener_pid; do
+		# disown first: no "Killed" job notice from bash on the way out.
+		disown "$p" 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
 	done
 	rm -rf "$work"
@@ -111,14 +119,25 @@ groups=()
 n_pass=0 n_fail=0 n_skip=0
 check_start=$(date +%s)
 
-record() { # GROUP STATUS NOTE
-	local g=$1 s=$2 old=${group_status[$1]:-}
+# A group is "fail" if any of its checks failed, else "pass" if one of its
+# primary checks passed (NAME.trace, NAME.error: what the command is for;
+# every check of the environment groups), else "skip".  So a command whose
+# --help works but whose tracing was skipped is not reported as passing.
+record() { # CHECK STATUS NOTE
+	local c=$1 s=$2 g=${1%%.*} old
+	old=${group_status[$g]:-}
 	[ -n "$old" ] || groups+=("$g")
-	case $old/$s in
-	fail/* | */fail) group_status[$g]=fail ;;
-	pass/* | */pass) group_status[$g]=pass ;;
-	*) group_status[$g]=skip ;;
+	local primary=
+	case $c in
+	*.trace | *.error | kernel.* | bcc-python.* | "$g") primary=1 ;;
 	esac
+	if [ "$old" = fail ] || [ "$s" = fail ]; then
+		group_status[$g]=fail
+	elif [ "$old" = pass ] || { [ "$s" = pass ] && [ -n "$primary" ]; }; then
+		group_status[$g]=pass
+	else
+		group_status[$g]=skip
+	fi
 	# The note kept is the first reason of the group's final status.
 	if [ "$s" = fail ] && [ -z "${fail_note[$g]:-}" ]; then fail_note[$g]=$3; fi
 	if [ "$s" = skip ] && [ -z "${skip_note[$g]:-}" ]; then skip_note[$g]=$3; fi
@@ -128,17 +147,17 @@ begin() { check_start=$(date +%s); }
 pass() {
 	echo "PASS: $1 ($(elapsed))"
 	n_pass=$((n_pass + 1))
-	record "${1%%.*}" pass
+	record "$1" pass
 }
 fail() {
 	echo "FAIL: $1: $2 ($(elapsed))"
 	n_fail=$((n_fail + 1))
-	record "${1%%.*}" fail "$2"
+	record "$1" fail "$2"
 }
 skip() {
 	echo "SKIP: $1: $2"
 	n_skip=$((n_skip + 1))
-	record "${1%%.*}" skip "$2"
+	record "$1" skip "$2"
 }
 # show FILE LABEL: what a command printed, after a FAIL line.
 show() {
@@ -150,8 +169,23 @@ show() {
 	tail -n 25 "$1" | sed 's/^/  | /'
 }
 
+# diag NAME: after a failed trace check: stderr, and the probes registered.
+diag() {
+	show "$work/$1.err" stderr
+	if [ -r /sys/kernel/tracing/kprobe_events ]; then
+		show /sys/kernel/tracing/kprobe_events kprobe_events
+	fi
+}
+
 # vshow FILE LABEL: show only with -v (output of a passing check).
 vshow() { if [ -n "$verbose" ]; then show "$@"; fi; }
+
+# vshow_pid FILE PID: with -v, the header and the lines of PID.
+vshow_pid() {
+	[ -n "$verbose" ] || return 0
+	echo "  | stdout, header and lines of pid $2:"
+	awk -v p="$2" 'NR == 1 || $1 == p' "$1" | head -n 25 | sed 's/^/  | /'
+}
 
 wanted() { # GROUP
 	[ ${#only[@]} -eq 0 ] && return 0
@@ -165,7 +199,7 @@ tool_path() { echo "$builddir/src/tools/$1"; }
 # have_tool NAME: SKIPs the group's checks when the command is not built.
 have_tool() {
 	if [ -x "$(tool_path "$1")" ]; then return 0; fi
-	skip "$1" "not built ($(tool_path "$1") missing)"
+	skip "$1" "not built (src/tools/$1 missing)"
 	return 1
 }
 
@@ -259,9 +293,10 @@ connect_once() {
 	wait "$connect_pid"
 }
 
-# A line with PID as a whole number and matching ERE (grep -E).
+# A line whose first field is PID (the "PID COMM ..." lines of trace_pipe
+# based commands) and that matches ERE (grep -E).
 has_pid_line() { # FILE PID ERE
-	grep -E -- "(^|[^0-9])$2([^0-9]|\$)" "$1" 2>/dev/null | grep -qE -- "$3"
+	awk -v p="$2" '$1 == p' "$1" 2>/dev/null | grep -qE -- "$3"
 }
 
 # ---- environment checks -------------------------------------------------
@@ -344,9 +379,9 @@ check_printk_sample() {
 	check_help $n
 	begin
 	start_tool $n
-	if ! wait_for "$work/$n.out" '^PID +COMM +OUTPUT' 150 "$tool_pid"; then
+	if ! wait_for "$work/$n.out" '^PID +COMM +OUTPUT' "$poll_s" "$tool_pid"; then
 		if alive "$tool_pid"; then
-			fail $n.trace "no header line within 150 s"
+			fail $n.trace "no header line within $poll_s s"
 		else
 			fail $n.trace "exited before printing its header"
 		fi
@@ -365,17 +400,18 @@ check_printk_sample() {
 		for p in "${pids[@]}"; do
 			if awk -v p="$p" '$1 == p' "$work/$n.out" | grep -F -- "comm = $probe_comm" |
 				grep -qE "start of execve time = [0-9]+ , pid = $p, comm = "; then
-				found=1
+				found=$p
 				break
 			fi
 		done
 	done
 	if [ -n "$found" ]; then
 		pass $n.trace
-		vshow "$work/$n.out" stdout
+		vshow_pid "$work/$n.out" "$found"
 	else
 		fail $n.trace "no line for the probe's pid (${pids[*]}) with comm $probe_comm within 60 s of the header"
 		show "$work/$n.out" stdout
+		diag "$n"
 	fi
 	stop_tool "$tool_pid"
 	check_sigint $n
@@ -399,7 +435,7 @@ tcp_poll() { # NAME ERE
 	local n=$1 re=$2 deadline p pids=()
 	re=${re//@PORT@/$listen_port}
 	matched_pid=
-	deadline=$(($(date +%s) + 150))
+	deadline=$(($(date +%s) + poll_s))
 	while [ "$(date +%s)" -lt "$deadline" ] && alive "$tool_pid"; do
 		connect_once
 		pids+=("$connect_pid")
@@ -441,25 +477,25 @@ check_tcpv4connect_simple() {
 		pass $n.trace
 		vshow "$work/$n.out" stdout
 	else
-		fail $n.trace "no 'start of tcp4connect' and 'return value of tcp4connect 0' lines for a connecting pid (${matched_pid:-none matched}) within 150 s"
+		fail $n.trace "no 'start of tcp4connect' and 'return value of tcp4connect 0' lines for a connecting pid (${matched_pid:-none matched}) within $poll_s s"
 		show "$work/$n.out" stdout
+		diag "$n"
 	fi
 	stop_tool "$tool_pid"
 	check_sigint $n
 }
 
-# tcpv4connect_args: the destination address and port of each connect.
+# tcpv4connect_args: "PID COMM connect to ADDRESS port PORT addr_len N".
 check_tcpv4connect_args() {
 	local n=tcpv4connect_args
 	tcp_common $n || return
-	# TODO: tighten to the final line format once the command exists.
-	if tcp_poll $n '127\.0\.0\.1' &&
-		has_pid_line "$work/$n.out" "$matched_pid" "127\\.0\\.0\\.1.*(^|[^0-9])$listen_port([^0-9]|\$)|(^|[^0-9])$listen_port([^0-9]|\$).*127\\.0\\.0\\.1"; then
+	if tcp_poll $n 'connect to 127\.0\.0\.1 port @PORT@ addr_len 16$'; then
 		pass $n.trace
 		vshow "$work/$n.out" stdout
 	else
-		fail $n.trace "no line with a connecting pid, 127.0.0.1 and port $listen_port within 150 s"
+		fail $n.trace "no line with a connecting pid, 127.0.0.1 and port $listen_port within $poll_s s"
 		show "$work/$n.out" stdout
+		diag "$n"
 	fi
 	stop_tool "$tool_pid"
 	check_sigint $n
@@ -493,8 +529,8 @@ check_execve_kprobe_simple() {
 	show "$work/$n.err" stderr
 }
 
-# execve_simple: a syscalls:sys_enter_execve program printing pid, comm and
-# filename of each exec.
+# execve_simple: a syscalls:sys_enter_execve program printing
+# "PID COMM execve filename = FILE" for each exec.
 check_execve_simple() {
 	local n=execve_simple deadline p pids=() found=''
 	have_tool $n || return
@@ -502,108 +538,141 @@ check_execve_simple() {
 	begin
 	start_tool $n
 	new_probe
-	deadline=$(($(date +%s) + 150))
+	deadline=$(($(date +%s) + poll_s))
 	while [ -z "$found" ] && [ "$(date +%s)" -lt "$deadline" ] && alive "$tool_pid"; do
 		run_probe
 		pids+=("$probe_pid")
 		sleep 1
 		for p in "${pids[@]}"; do
-			if has_pid_line "$work/$n.out" "$p" "$probe([^0-9_]|\$)"; then
-				found=1
+			if has_pid_line "$work/$n.out" "$p" "execve filename = $probe\$"; then
+				found=$p
 				break
 			fi
 		done
 	done
 	if [ -n "$found" ]; then
 		pass $n.trace
-		vshow "$work/$n.out" stdout
+		vshow_pid "$work/$n.out" "$found"
 	else
-		fail $n.trace "no line with a probe's pid and filename $probe within 150 s"
+		fail $n.trace "no line with a probe's pid and filename $probe within $poll_s s"
 		show "$work/$n.out" stdout
+		diag "$n"
 	fi
 	stop_tool "$tool_pid"
 	check_sigint $n
 	rm -f "$probe"
 }
 
-# fchmodsnoop: ring buffer events for fchmodat with host pid/ppid, comm,
-# filename, octal mode, and pid/ppid/pid-ns of the process's own namespace.
-# TODO: the output format is not decided yet; this check only looks for one
-# line holding the host pid, the file name, 640 and the pid namespace's
-# inode number.  Tighten it (ns pid 1, ns ppid 0, host ppid) once the format
-# is fixed.
-check_fchmodsnoop() {
-	local n=fchmodsnoop deadline f info hp='' hpp='' nsid='' found=''
-	if [ ! -x "$(tool_path $n)" ]; then
-		skip $n "TODO: not built yet ($(tool_path $n) missing)"
-		return
-	fi
-	check_help $n
+# fchmodsnoop: ring buffer events for fchmodat: host pid and ppid, comm,
+# mode in octal, pid, ppid and pid namespace inode as seen in the process's
+# own pid namespace, and the file name.  Columns are found by the names in
+# the header line (HPID HPPID COMM MODE PID PPID PIDNS FILE), so the check
+# does not depend on their order or width.  Expected values come from /proc:
+# a shell in a new pid namespace (unshare --pid --fork) reads its host
+# pid/ppid from /proc/self/stat (this /proc belongs to the initial namespace),
+# its namespace from /proc/self/ns/pid, its own view from $$ and $PPID (1 and
+# 0), then execs chmod, which keeps all of these.
+# fchmod_trace LABEL ARG...: run fchmodsnoop with ARGS and check one line.
+fchmod_trace() {
+	local n=fchmodsnoop label=$1 deadline f info hp='' hpp='' nsid='' nspid='' nsppid='' found='' want
+	shift
 	begin
-	command -v unshare >/dev/null || {
-		skip $n.trace "unshare (util-linux) not installed"
-		return
-	}
-	start_tool $n
+	start_tool $n "$@"
 	f=$work/bpfrun_fchmod_file
 	info=$work/fchmod.info
-	deadline=$(($(date +%s) + 150))
+	deadline=$(($(date +%s) + poll_s))
 	while [ -z "$found" ] && [ "$(date +%s)" -lt "$deadline" ] && alive "$tool_pid"; do
 		: >"$f"
 		chmod 600 "$f"
-		# /proc is the initial namespace's, so /proc/self/stat gives the host
-		# pid and ppid of the shell that then execs chmod in the new pid ns.
 		# shellcheck disable=SC2016 # expanded by the inner sh
 		unshare --pid --fork sh -c '
 			read -r hp _ _ hpp _ </proc/self/stat
 			echo "$hp $hpp $(readlink /proc/self/ns/pid) $$ $PPID" >"$1"
 			exec chmod 640 "$2"' sh "$info" "$f"
-		read -r hp hpp nsid _ <"$info"
+		read -r hp hpp nsid nspid nsppid <"$info"
 		nsid=${nsid//[!0-9]/}
+		want="HPID=$hp HPPID=$hpp COMM=chmod MODE=0640 PID=$nspid PPID=$nsppid PIDNS=$nsid FILE=$f"
 		sleep 1
-		if grep -F -- "$f" "$work/$n.out" 2>/dev/null | grep -E -- "(^|[^0-9])$hp([^0-9]|\$)" |
-			grep -E -- "(^|[^0-7])0?640([^0-9]|\$)" | grep -q -- "$nsid"; then
+		if awk -v want="$want" '
+			BEGIN { nw = split(want, w, " ") }
+			!hdr && $1 == "HPID" { for (i = 1; i <= NF; i++) col[$i] = i; hdr = 1; next }
+			hdr {
+				for (i = 1; i <= nw; i++) {
+					split(w[i], kv, "=")
+					if (!(kv[1] in col) || $(col[kv[1]]) != kv[2]) next
+				}
+				ok = 1
+			}
+			END { exit !ok }' "$work/$n.out"; then
 			found=1
 		fi
 	done
 	if [ -n "$found" ]; then
-		pass $n.trace
+		pass $n.$label
 		vshow "$work/$n.out" stdout
 	else
-		fail $n.trace "no line with host pid $hp (ppid $hpp), $f, 640 and pid ns $nsid within 150 s (TODO: format not final)"
+		fail $n.$label "no line with $want within $poll_s s"
 		show "$work/$n.out" stdout
+		diag "$n"
 	fi
 	stop_tool "$tool_pid"
 	check_sigint $n
 }
 
+check_fchmodsnoop() {
+	local n=fchmodsnoop
+	if [ ! -x "$(tool_path $n)" ]; then
+		skip $n "not built (src/tools/$n missing)"
+		return
+	fi
+	check_help $n
+	command -v unshare >/dev/null || {
+		skip $n.trace "unshare (util-linux) not installed"
+		return
+	}
+	# the headers auto picks (matching ones in the guests), then the
+	# kernel's BTF: both must give /proc's values, so the same values
+	fchmod_trace trace
+	if [ -r /sys/kernel/btf/vmlinux ]; then
+		fchmod_trace btf --headers=btf
+	else
+		skip $n.btf "this kernel has no BTF"
+	fi
+}
+
+# Rewritten after every group, so that a guest killed at run.sh's timeout
+# still leaves the results of the groups it finished.
+write_results() {
+	local g note
+	{
+		echo "# format: bpfrun-results 1"
+		echo "# kernel: $release"
+		echo "# kprobes: $kprobes"
+		if [ -n "$in_qemu" ]; then echo "# where: qemu"; else echo "# where: host"; fi
+		echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		for g in ${groups[@]+"${groups[@]}"}; do
+			note=
+			case ${group_status[$g]} in
+			fail) note=${fail_note[$g]} ;;
+			skip) note=${skip_note[$g]} ;;
+			esac
+			printf '%s\t%s\t%s' "$g" "$release" "${group_status[$g]}"
+			if [ -n "$note" ]; then printf '\t%s' "${note//$'\t'/ }"; fi
+			printf '\n'
+		done
+	} >"$results.tmp" && mv "$results.tmp" "$results"
+}
+
 # ---- main -----------------------------------------------------------------
 
 echo "guest-tests: kernel $release, kprobes: $kprobes, build tree $builddir${in_qemu:+, in QEMU}"
-wanted kernel && check_kernel
-wanted bcc-python && check_bcc_python
+write_results
+if wanted kernel; then check_kernel; write_results; fi
+if wanted bcc-python; then check_bcc_python; write_results; fi
 for g in printk_sample tcpv4connect_simple tcpv4connect_args \
 	execve_kprobe_simple execve_simple fchmodsnoop; do
-	wanted $g && "check_$g"
+	if wanted $g; then "check_$g"; write_results; fi
 done
-
-{
-	echo "# format: bpfrun-results 1"
-	echo "# kernel: $release"
-	echo "# kprobes: $kprobes"
-	if [ -n "$in_qemu" ]; then echo "# where: qemu"; else echo "# where: host"; fi
-	echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	for g in "${groups[@]}"; do
-		note=
-		case ${group_status[$g]} in
-		fail) note=${fail_note[$g]} ;;
-		skip) note=${skip_note[$g]} ;;
-		esac
-		printf '%s\t%s\t%s' "$g" "$release" "${group_status[$g]}"
-		if [ -n "$note" ]; then printf '\t%s' "${note//$'\t'/ }"; fi
-		printf '\n'
-	done
-} >"$results.tmp" && mv "$results.tmp" "$results"
 
 echo "guest-tests: kernel $release: $n_pass pass, $n_fail fail, $n_skip skip; results in $results"
 [ "$n_fail" = 0 ]
