@@ -122,7 +122,7 @@ typedef void (*bpfrun_lost_fn)(void *ctx, const char *table, int cpu,
 			       unsigned long long lost);
 struct bpfrun_events_opts {
 	size_t pages;		/* per-CPU perf buffer pages; 0: 64 */
-	unsigned wakeup_events;	/* 0: a sensible batch */
+	unsigned wakeup_events;	/* 0: when a quarter of the buffer is full */
 	int drain_ms;		/* 0: 100 */
 	bpfrun_event_fn on_event;
 	bpfrun_lost_fn on_lost;	/* NULL: a line on stderr */

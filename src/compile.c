@@ -232,14 +232,16 @@ static int stderr_catch(int *saved)
 	return fd;
 }
 
-static void stderr_release(int fd, int saved, const char *path)
+/* Returns whether clang said a header was not found. */
+static bool stderr_release(int fd, int saved, const char *path)
 {
+	bool missing = false;
 	char buf[4096], *line = NULL;
 	size_t cap = 0;
 	FILE *f;
 
 	if (fd < 0)
-		return;
+		return false;
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -247,12 +249,14 @@ static void stderr_release(int fd, int saved, const char *path)
 	f = fdopen(fd, "r");
 	if (!f) {
 		close(fd);
-		return;
+		return false;
 	}
 	setvbuf(f, buf, _IOFBF, sizeof(buf));
 	while (getline(&line, &cap, f) > 0) {
 		char *p = line, *v;
 
+		if (strstr(line, "' file not found"))
+			missing = true;
 		while ((v = strstr(p, VIRTUAL_MAIN))) {
 			fwrite(p, 1, v - p, stderr);
 			fputs(path, stderr);
@@ -262,6 +266,7 @@ static void stderr_release(int fd, int saved, const char *path)
 	}
 	free(line);
 	fclose(f);
+	return missing;
 }
 
 int compile_file(struct bpfrun *b, const char *path, const char *const *cflags,
@@ -273,6 +278,7 @@ int compile_file(struct bpfrun *b, const char *path, const char *const *cflags,
 					     "-Wno-ignored-attributes" };
 	const char **argv;
 	int err, cfd, saved = -1;
+	bool missing;
 	size_t i, n;
 	void *m;
 
@@ -310,10 +316,14 @@ int compile_file(struct bpfrun *b, const char *path, const char *const *cflags,
 
 	cfd = stderr_catch(&saved);
 	m = bcc.create_c(path, 0, argv, n, true, NULL);
-	stderr_release(cfd, saved, path);
+	missing = stderr_release(cfd, saved, path);
 	free(argv);
 	if (!m) {
-		pr_err("%s: compilation failed (clang's messages above)\n", path);
+		pr_err("%s: compilation failed (clang's messages above); kernel headers: %s %s%s%s\n",
+		       path, headers_kind_name(h->kind), h->version,
+		       h->dir[0] ? " in " : "", h->dir);
+		if (missing && h->kind == HEADERS_BTF)
+			pr_err("the header tree made from BTF has the kernel's types behind the usual kernel headers, but not every header: include one it has (e.g. linux/sched.h), or use --headers=DIR\n");
 		return -EINVAL;
 	}
 	snprintf(b->license, sizeof(b->license), "%s", bcc.license(m));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Perf and ring buffers. A wakeup per event costs the traced process ~7 µs
- * (KERNEL-NOTES), so perf buffers wake us every wakeup_events records and
+ * (KERNEL-NOTES), so perf buffers wake us when a quarter full (or every
+ * wakeup_events records, if asked) and
  * every buffer is drained at least every drain_ms: a lone event still comes
  * through within drain_ms. Ring buffers cannot lose records silently (the
  * program's bpf_ringbuf_reserve() fails instead), so only perf buffers
@@ -20,7 +21,6 @@
 #include "internal.h"
 
 #define DEFAULT_PAGES 64
-#define DEFAULT_WAKEUP 64
 #define DEFAULT_DRAIN_MS 100
 
 struct ev_table {
@@ -120,9 +120,20 @@ static int open_perf(struct bpfrun_events *ev, struct ev_table *t,
 		.config = PERF_COUNT_SW_BPF_OUTPUT,
 		.sample_type = PERF_SAMPLE_RAW,
 		.sample_period = 1,
-		.wakeup_events = ev->opts.wakeup_events,
 	};
 	int err;
+
+	/*
+	 * By default wake when a quarter of the buffer is full, whatever the
+	 * event size: few wakeups, room to spare while we drain, and the
+	 * drain timer bounds the latency of a lone event.
+	 */
+	if (ev->opts.wakeup_events) {
+		attr.wakeup_events = ev->opts.wakeup_events;
+	} else {
+		attr.watermark = 1;
+		attr.wakeup_watermark = ev->opts.pages * getpagesize() / 4;
+	}
 
 	t->pb = perf_buffer__new_raw(bt->fd, ev->opts.pages, &attr, on_perf, t,
 				     NULL);
@@ -199,8 +210,6 @@ int bpfrun_events_open(struct bpfrun *b, const char *table,
 		ev->opts = *opts;
 	if (!ev->opts.pages)
 		ev->opts.pages = DEFAULT_PAGES;
-	if (!ev->opts.wakeup_events)
-		ev->opts.wakeup_events = DEFAULT_WAKEUP;
 	if (ev->opts.drain_ms <= 0)
 		ev->opts.drain_ms = DEFAULT_DRAIN_MS;
 	ev->tables = calloc(n, sizeof(*ev->tables));

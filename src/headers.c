@@ -191,6 +191,18 @@ static int distro_tree(const struct headers_env *env, const char *version,
 	return err;
 }
 
+const char *headers_kind_name(enum headers_kind kind)
+{
+	static const char *const names[] = {
+		[HEADERS_MATCHING] = "matching",
+		[HEADERS_BTF] = "from BTF",
+		[HEADERS_DISTRO] = "distribution's",
+		[HEADERS_DIR] = "given",
+	};
+
+	return names[kind];
+}
+
 void headers_env_default(struct headers_env *env)
 {
 	static struct utsname u;

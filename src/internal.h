@@ -63,6 +63,7 @@ struct headers_choice {
 	char dir[512];		/* for BCC_KERNEL_SOURCE; "" for MATCHING */
 	char version[128];	/* release the tree was made for */
 };
+const char *headers_kind_name(enum headers_kind kind);
 /* This machine's: /lib/modules, /usr/src, uname -r, the kernel's BTF. */
 void headers_env_default(struct headers_env *env);
 int headers_choose(const struct headers_env *env, const char *mode,

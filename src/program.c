@@ -36,11 +36,7 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 	err = headers_choose(&env, opts->headers, &h);
 	if (err)
 		return err;
-	pr_info("kernel headers: %s %s%s%s\n",
-		h.kind == HEADERS_MATCHING ? "matching" :
-		h.kind == HEADERS_BTF	   ? "from BTF" :
-		h.kind == HEADERS_DISTRO   ? "distribution's" :
-					     "given",
+	pr_info("kernel headers: %s %s%s%s\n", headers_kind_name(h.kind),
 		h.version, h.dir[0] ? " in " : "", h.dir);
 
 	b = calloc(1, sizeof(*b));

@@ -189,6 +189,31 @@ START_TEST(test_mismatched_headers_are_wrong)
 }
 END_TEST
 
+/* Every shipped program compiles against the BTF tree. */
+START_TEST(test_shipped_programs)
+{
+	char cmd[PATH_MAX + 64], path[PATH_MAX];
+	struct bpfrun_opts o = { .headers = "btf", .no_cache = true };
+	int n = 0;
+	FILE *ls;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/programs/*.c", ABS_TOP_SRCDIR);
+	ls = popen(cmd, "r");
+	ck_assert_ptr_nonnull(ls);
+	while (fgets(path, sizeof(path), ls)) {
+		struct bpfrun *b = NULL;
+
+		path[strcspn(path, "\n")] = '\0';
+		ck_assert_msg(bpfrun_open(&b, path, &o) == 0,
+			      "%s does not compile in BTF mode", path);
+		bpfrun_close(b);
+		n++;
+	}
+	pclose(ls);
+	ck_assert_int_ge(n, 9);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("btf_values");
@@ -209,6 +234,7 @@ int main(void)
 	tcase_add_test(tc, test_this_process);
 	tcase_add_test(tc, test_new_pid_namespace);
 	tcase_add_test(tc, test_mismatched_headers_are_wrong);
+	tcase_add_test(tc, test_shipped_programs);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -48,6 +48,8 @@ static const char usage[] =
 	"  -c 'COMMAND'        run COMMAND (sh -c) once attached, define PID as\n"
 	"                      its pid, and end when it ends\n"
 	"  -d SECONDS          end after SECONDS\n"
+	"  -b, --buffer-pages=N  perf buffer pages per CPU (default 64, a power\n"
+	"                      of 2); lost events are counted on stderr\n"
 	"  -j, --json          events and maps as one JSON object per line\n"
 	"  -l [GLOB]           list probes (tracepoint:CAT:NAME; kprobe:FUNC where\n"
 	"                      the kernel has kprobes); -lv PROBE: its arguments\n"
@@ -99,6 +101,7 @@ struct run {
 	int child_status;
 	bool child_done;
 	double duration;
+	size_t pages;		/* -b: per-CPU perf buffer pages */
 	char **formats;		/* bpf_trace_printk() formats of the file */
 	size_t nformats;
 	bool show_all_printk;
@@ -433,6 +436,7 @@ static int open_outputs(struct run *r, struct bpfrun_events **ev)
 		.on_event = on_event,
 		.on_lost = on_lost,
 		.ctx = r,
+		.pages = r->pages,
 	};
 	size_t i, n = bpfrun_nr_tables(r->t.b);
 	struct bpfrun_table_info ti;
@@ -915,6 +919,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		TOOL_LONGOPTS,
 		{ "json", no_argument, NULL, 'j' },
+		{ "buffer-pages", required_argument, NULL, 'b' },
 		{ 0 },
 	};
 	struct run r = {
@@ -929,7 +934,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int c, err = 0, used;
 
-	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS "k:r:t:u:U:D:I:p:c:d:jl",
+	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS "k:r:t:u:U:D:I:p:c:d:b:jl",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -970,6 +975,16 @@ int main(int argc, char **argv)
 				tool_usage_error(&r.t, "bad duration '%s'",
 						 optarg);
 			break;
+		case 'b': {
+			long n = strtol(optarg, &end, 10);
+
+			/* the kernel wants a power of two */
+			if (*end || n <= 0 || n > 65536 || (n & (n - 1)))
+				tool_usage_error(&r.t, "bad page count '%s' (a power of 2)",
+						 optarg);
+			r.pages = n;
+			break;
+		}
 		case 'j':
 			r.json = 1;
 			break;
