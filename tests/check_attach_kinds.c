@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <check.h>
+#include "root_suite.h"
 
 #include "bpfrun.h"
 
@@ -143,20 +143,10 @@ int main(void)
 {
 	Suite *s = suite_create("attach_kinds");
 	TCase *tc = tcase_create("kernel");
-	SRunner *sr;
-	int failed;
 
-	if (geteuid()) {
-		printf("SKIP: needs root to load BPF programs\n");
-		return 77;
-	}
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_kinds);
 	tcase_add_test(tc, test_bad_targets);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return root_suite_run(s, NULL);
 }

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <check.h>
+#include "root_suite.h"
 
 #include "internal.h"
 
@@ -218,17 +218,7 @@ int main(void)
 {
 	Suite *s = suite_create("btf_values");
 	TCase *tc = tcase_create("kernel");
-	SRunner *sr;
-	int failed;
 
-	if (geteuid()) {
-		printf("SKIP: needs root to load BPF programs\n");
-		return 77;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		printf("SKIP: this kernel has no BTF (/sys/kernel/btf/vmlinux)\n");
-		return 77;
-	}
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_this_process);
@@ -236,9 +226,5 @@ int main(void)
 	tcase_add_test(tc, test_mismatched_headers_are_wrong);
 	tcase_add_test(tc, test_shipped_programs);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return root_suite_run(s, "/sys/kernel/btf/vmlinux");
 }

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <check.h>
+#include "root_suite.h"
 
 #include "internal.h"
 
@@ -275,13 +275,7 @@ int main(void)
 {
 	Suite *s = suite_create("cache");
 	TCase *tc = tcase_create("kernel");
-	SRunner *sr;
-	int failed;
 
-	if (geteuid()) {
-		printf("SKIP: needs root to load BPF programs\n");
-		return 77;
-	}
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_same_behaviour);
@@ -290,9 +284,5 @@ int main(void)
 	tcase_add_test(tc, test_kernel_in_key);
 	tcase_add_test(tc, test_untrusted_entries);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return root_suite_run(s, NULL);
 }

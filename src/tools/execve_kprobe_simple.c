@@ -26,15 +26,10 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { TOOL_LONGOPTS, { 0 } };
 	struct tool t = { .name = "execve_kprobe_simple", .usage = usage };
-	int c, err;
+	int err;
 
-	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1)
-		if (tool_option(&t, c, optarg))
-			tool_usage_error(&t, "unknown option");
-	if (optind < argc)
-		tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
+	tool_parse_common(&t, argc, argv);
 
 	/* trace_pipe only once attached: the attach error is the lesson */
 	err = tool_open(&t);

@@ -22,16 +22,11 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { TOOL_LONGOPTS, { 0 } };
 	struct tool t = { .name = "printk_sample", .usage = usage, .trace = 1 };
 	char fn[128];
-	int c, err;
+	int err;
 
-	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1)
-		if (tool_option(&t, c, optarg))
-			tool_usage_error(&t, "unknown option");
-	if (optind < argc)
-		tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
+	tool_parse_common(&t, argc, argv);
 
 	err = tool_open(&t);
 	if (err)

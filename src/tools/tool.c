@@ -22,6 +22,18 @@ void tool_usage_error(struct tool *t, const char *fmt, ...)
 	exit(2);
 }
 
+void tool_parse_common(struct tool *t, int argc, char **argv)
+{
+	static const struct option longopts[] = { TOOL_LONGOPTS, { 0 } };
+	int c;
+
+	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1)
+		if (tool_option(t, c, optarg))
+			tool_usage_error(t, "unknown option");
+	if (optind < argc)
+		tool_usage_error(t, "unexpected argument '%s'", argv[optind]);
+}
+
 int tool_add_cflag(struct tool *t, const char *flag)
 {
 	if (t->ncflags == sizeof(t->cflags) / sizeof(t->cflags[0]))

@@ -45,6 +45,8 @@ struct tool {
 	"  BPFRUN_PROGRAM_DIR  where to find programs/NAME.c\n"                  \
 	"  BPFRUN_HEADERS      default for --headers\n"
 
+/* Parse argv for a command that has only the common options. */
+void tool_parse_common(struct tool *t, int argc, char **argv);
 /*
  * Handle a common option. Returns 0 when handled, -1 when @c is not a
  * common option; exits for --help (0), --version (0) and bad usage (2).
