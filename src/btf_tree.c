@@ -1848,6 +1848,49 @@ static void memo_write(const char *root, const char *tree, const char *key)
 		unlink(tmp);
 }
 
+/* Was the tree in @dir made from the running kernel's BTF? */
+static bool from_running_btf(const char *dir)
+{
+	char path[PATH_MAX], line[PATH_MAX];
+	bool yes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STAMP_NAME);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!yes && fgets(line, sizeof(line), f))
+		yes = !strcmp(line, "btf " DEFAULT_BTF "\n");
+	fclose(f);
+	return yes;
+}
+
+/*
+ * A new tree of the running kernel replaces the older ones made from the
+ * same BTF file for that release (an older generator or libbcc): they
+ * would never be used again. Trees of other BTF files are left alone.
+ */
+static void remove_superseded(const char *root, const char *name,
+			      size_t prefix)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(root);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, name, prefix) ||
+		    !strcmp(de->d_name, name) ||
+		    strlen(de->d_name) != strlen(name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (from_running_btf(path))
+			rm_tree(path);
+	}
+	closedir(d);
+}
+
 /* Remove what interrupted runs left behind. */
 static void remove_stale_tmp(const char *root)
 {
@@ -2025,6 +2068,9 @@ int btf_tree_get(const char *btf_path, char *buf, size_t len)
 		goto out;
 	}
 	tmp[0] = '\0';
+	/* "<release>-" then 16 hex digits */
+	if (running)
+		remove_superseded(root, name, strlen(name) - 16);
 done:
 	snprintf(buf, len, "%s", final);
 	if (running)
