@@ -1777,53 +1777,34 @@ static int tree_valid(const char *dir, const char *key)
 static int memo_path(const char *root, char *buf, size_t len)
 {
 	char id[64];
-	int fd, n;
+	int err = boot_id(id, sizeof(id));
 
-	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, id, sizeof(id) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	id[n] = '\0';
-	id[strcspn(id, "\n")] = '\0';
+	if (err)
+		return err;
 	return snprintf(buf, len, "%s/boot-%s", root, id) >= (int)len ?
 		       -ENAMETOOLONG : 0;
-}
-
-static void libbcc_identity(char *buf, size_t len)
-{
-	struct stat st = { 0 };
-
-	stat(LIBBCC_SONAME, &st);
-	snprintf(buf, len, "%lld %lld %lld", (long long)st.st_size,
-		 (long long)st.st_mtim.tv_sec * 1000000000LL +
-			 st.st_mtim.tv_nsec,
-		 (long long)st.st_ino);
 }
 
 static int memo_read(const char *root, char *tree, size_t len)
 {
 	char p[PATH_MAX], lib[96], want[96], key[65], dir[PATH_MAX];
-	struct stat st;
 	FILE *f;
 	int fd, ok;
 
 	if (memo_path(root, p, sizeof(p)))
 		return -ENOENT;
-	fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_trusted(p, O_RDONLY);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || st.st_uid != 0 ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) || !(f = fdopen(fd, "r"))) {
+		return fd;
+	f = fdopen(fd, "r");
+	if (!f) {
 		close(fd);
-		return -EPERM;
+		return -ENOMEM;
 	}
 	ok = fscanf(f, "libbcc %95[0-9 ]\nkey %64s\ntree %4095s\n", lib, key,
 		    dir) == 3;
 	fclose(f);
-	libbcc_identity(want, sizeof(want));
+	file_identity(LIBBCC_SONAME, want, sizeof(want));
 	if (!ok || strcmp(lib, want) || strlen(key) != 64 ||
 	    strncmp(dir, root, strlen(root)) || !tree_valid(dir, key) ||
 	    (size_t)snprintf(tree, len, "%s", dir) >= len)
@@ -1842,7 +1823,7 @@ static void memo_write(const char *root, const char *tree, const char *key)
 	f = fopen(tmp, "wx");
 	if (!f)
 		return;
-	libbcc_identity(lib, sizeof(lib));
+	file_identity(LIBBCC_SONAME, lib, sizeof(lib));
 	fprintf(f, "libbcc %s\nkey %s\ntree %s\n", lib, key, tree);
 	if (fclose(f) || rename(tmp, p))
 		unlink(tmp);

@@ -221,7 +221,8 @@ int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 	      const struct headers_choice *h, const struct utsname *u,
 	      char **out)
 {
-	struct dep src = { .path = (char *)path }, lib = { .path = LIBBCC_SONAME };
+	struct dep src = { .path = (char *)path };
+	char lib[96];
 	unsigned long long hash = FNV_INIT;
 	char *text = NULL, buf[65536];
 	size_t len = 0, i;
@@ -236,7 +237,7 @@ int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 		hash = fnv1a(hash, buf, n);
 	close(fd);
 	dep_stat(&src);
-	dep_stat(&lib);
+	file_identity(LIBBCC_SONAME, lib, sizeof(lib));
 	m = open_memstream(&text, &len);
 	if (!m)
 		return -ENOMEM;
@@ -244,8 +245,7 @@ int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 	for (i = 0; i < ncflags; i++)
 		fprintf(m, "cflag %s\n", cflags[i]);
 	fprintf(m, "headers %d %s %s\n", h->kind, h->dir, h->version);
-	fprintf(m, "libbcc %s %lld %lld %lld\n", LIBBCC_SONAME, lib.size,
-		lib.mtime_ns, lib.ino);
+	fprintf(m, "libbcc %s %s\n", LIBBCC_SONAME, lib);
 	fprintf(m, "kernel %s %s %s\n", u->release, u->version, u->machine);
 	fclose(m);
 	*out = text;
@@ -326,29 +326,6 @@ static char *get_bytes(struct reader *r, size_t *len)
 	return s;
 }
 
-/* Map loads point at table indices in the file, at fds in memory. */
-static void insns_remap(struct bpfrun_func *f, const int *from, const int *to,
-			size_t n)
-{
-	size_t i, t;
-
-	for (i = 0; i + 1 < f->ninsns; i++) {
-		struct bpf_insn *in = &f->insns[i];
-
-		if (in->code != (BPF_LD | BPF_DW | BPF_IMM))
-			continue;
-		if (in->src_reg == BPF_PSEUDO_MAP_FD) {
-			for (t = 0; t < n; t++) {
-				if (in->imm == from[t]) {
-					in->imm = to[t];
-					break;
-				}
-			}
-		}
-		i++;
-	}
-}
-
 static bool cacheable(const struct bpfrun *b)
 {
 	size_t i;
@@ -407,7 +384,7 @@ static void write_entry(FILE *f, const struct bpfrun *b, const char *key,
 		}
 		memcpy(copy.insns, b->funcs[i].insns,
 		       copy.ninsns * sizeof(*copy.insns));
-		insns_remap(&copy, fds, idx, b->ntables);
+		func_remap_maps(&copy, fds, idx, b->ntables);
 		put_str(f, copy.name);
 		put_bytes(f, copy.insns, copy.ninsns * sizeof(*copy.insns));
 		free(copy.insns);
@@ -560,18 +537,15 @@ static int read_trusted(const char *path, unsigned char **buf, size_t *len)
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		close(fd);
+	fd = open_trusted(path, O_RDONLY);
+	if (fd == -EPERM)
 		pr_warn("ignoring cache entry %s: not owned by root or writable by others; compiling\n",
 			path);
-		return -EPERM;
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -errno;
 	}
 	*buf = malloc(st.st_size + 1);
 	if (!*buf) {
@@ -663,7 +637,7 @@ static int load_funcs(struct bpfrun *b, struct reader *r)
 		if (r->err)
 			break;
 		f->ninsns = len / sizeof(struct bpf_insn);
-		insns_remap(f, idx, fds, b->ntables);
+		func_remap_maps(f, idx, fds, b->ntables);
 	}
 	free(idx);
 	free(fds);

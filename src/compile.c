@@ -150,43 +150,23 @@ static int copy_tables(struct bpfrun *b, void *m)
 	return 0;
 }
 
-/* Point map loads at our fds, which replace libbcc's. */
-static void relocate_maps(struct bpfrun *b, struct bpfrun_func *f,
-			  const int *bcc_fds)
-{
-	size_t i, t;
-
-	for (i = 0; i + 1 < f->ninsns; i++) {
-		struct bpf_insn *insn = &f->insns[i];
-
-		if (insn->code != (BPF_LD | BPF_DW | BPF_IMM))
-			continue;
-		if (insn->src_reg == BPF_PSEUDO_MAP_FD) {
-			/* stop at the first match: a new fd may equal an old one */
-			for (t = 0; t < b->ntables; t++) {
-				if (bcc_fds[t] >= 0 && insn->imm == bcc_fds[t]) {
-					insn->imm = b->tables[t].fd;
-					break;
-				}
-			}
-		}
-		i++;	/* the second half of the 16-byte load */
-	}
-}
-
+/* Map loads name libbcc's fds, which die with the module: point them at ours. */
 static int copy_functions(struct bpfrun *b, void *m)
 {
 	size_t i, t, n = bcc.num_functions(m);
-	int *bcc_fds;
+	int *bcc_fds, *fds, err = 0;
 
 	bcc_fds = calloc(b->ntables + 1, sizeof(*bcc_fds));
+	fds = calloc(b->ntables + 1, sizeof(*fds));
 	b->funcs = calloc(n ? n : 1, sizeof(*b->funcs));
-	if (!bcc_fds || !b->funcs) {
-		free(bcc_fds);
-		return -ENOMEM;
+	if (!bcc_fds || !fds || !b->funcs) {
+		err = -ENOMEM;
+		goto out;
 	}
-	for (t = 0; t < b->ntables; t++)
+	for (t = 0; t < b->ntables; t++) {
 		bcc_fds[t] = bcc.table_fd_id(m, t);
+		fds[t] = b->tables[t].fd;
+	}
 	for (i = 0; i < n; i++) {
 		struct bpfrun_func *f = &b->funcs[i];
 		size_t size = bcc.function_size_id(m, i);
@@ -197,15 +177,17 @@ static int copy_functions(struct bpfrun *b, void *m)
 		f->name = xstrdup(bcc.function_name(m, i));
 		f->insns = malloc(size ? size : 1);
 		if (!f->name || !f->insns) {
-			free(bcc_fds);
-			return -ENOMEM;
+			err = -ENOMEM;
+			goto out;
 		}
 		memcpy(f->insns, bcc.function_start_id(m, i), size);
 		f->ninsns = size / sizeof(struct bpf_insn);
-		relocate_maps(b, f, bcc_fds);
+		func_remap_maps(f, bcc_fds, fds, b->ntables);
 	}
+out:
 	free(bcc_fds);
-	return 0;
+	free(fds);
+	return err;
 }
 
 /*

@@ -32,6 +32,15 @@ int cache_dir(const char *sub, char *buf, size_t len);
 int cache_dir_safe(const char *path);
 /* Remove a tree (no symlinks followed). */
 int rm_tree(const char *path);
+/*
+ * Open a cache file only if root owns it and nobody else may write it:
+ * the fd, or -EPERM for a file not to be trusted.
+ */
+int open_trusted(const char *path, int flags);
+/* This boot's id: what per-boot memos are keyed on. */
+int boot_id(char *buf, size_t len);
+/* "size mtime_ns inode" of @path: changes when the file is replaced. */
+void file_identity(const char *path, char *buf, size_t len);
 
 /* kallsyms.c: the one /proc/kallsyms parser. */
 struct ksym_iter {
@@ -121,7 +130,6 @@ struct bpfrun {
 	size_t ntables;
 	struct bpfrun_link *links;
 	size_t nlinks;
-	int verbose;
 };
 
 int compile_file(struct bpfrun *b, const char *path, const char *const *cflags,
@@ -143,6 +151,12 @@ int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 struct bpfrun_func *func_find(struct bpfrun *b, const char *name);
 /* Load @f as @type; returns the fd (owned by @f) or -errno. */
 int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type);
+/*
+ * Map loads (BPF_PSEUDO_MAP_FD) that name from[t] are made to name to[t]:
+ * libbcc's fds to ours, ours to table indices in a cache entry, and back.
+ */
+void func_remap_maps(struct bpfrun_func *f, const int *from, const int *to,
+		     size_t n);
 /* Does the function read memory through its context pointer? */
 bool func_reads_ctx(const struct bpfrun_func *f);
 int link_add(struct bpfrun *b, int fd, enum bpfrun_kind kind, const char *func,

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -114,25 +113,12 @@ int syscall_symbol(const char *kallsyms, const char *name, char *buf,
 static int memo_open(int flags)
 {
 	char dir[PATH_MAX], id[64], p[PATH_MAX + 80];
-	struct stat st;
-	int fd;
 
-	if (geteuid() || read_file("/proc/sys/kernel/random/boot_id", id,
-				   sizeof(id)) <= 0)
-		return -EPERM;
-	id[strcspn(id, "\n")] = '\0';
-	if (cache_dir("ksyms", dir, sizeof(dir)))
+	if (geteuid() || boot_id(id, sizeof(id)) ||
+	    cache_dir("ksyms", dir, sizeof(dir)))
 		return -EPERM;
 	snprintf(p, sizeof(p), "%s/syscalls-%s", dir, id);
-	fd = open(p, flags | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || st.st_uid != 0 ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		close(fd);
-		return -EPERM;
-	}
-	return fd;
+	return open_trusted(p, flags);
 }
 
 static int memo_get(const char *name, char *buf, size_t len)

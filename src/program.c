@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -42,7 +41,6 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	b->verbose = opts->verbose;
 	/* absolute: libbcc compiles from inside the header tree */
 	b->path = realpath(path, NULL);
 	if (!b->path) {
@@ -196,6 +194,29 @@ int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type)
 	free(log);
 	f->fd[type] = fd;
 	return fd;
+}
+
+void func_remap_maps(struct bpfrun_func *f, const int *from, const int *to,
+		     size_t n)
+{
+	size_t i, t;
+
+	for (i = 0; i + 1 < f->ninsns; i++) {
+		struct bpf_insn *in = &f->insns[i];
+
+		if (in->code != (BPF_LD | BPF_DW | BPF_IMM))
+			continue;
+		if (in->src_reg == BPF_PSEUDO_MAP_FD) {
+			/* the first match only: a new value may equal an old one */
+			for (t = 0; t < n; t++) {
+				if (from[t] >= 0 && in->imm == from[t]) {
+					in->imm = to[t];
+					break;
+				}
+			}
+		}
+		i++;	/* the second half of the 16-byte load */
+	}
 }
 
 /*

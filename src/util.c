@@ -101,3 +101,40 @@ int rm_tree(const char *path)
 		return 0;
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+int open_trusted(const char *path, int flags)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+int boot_id(char *buf, size_t len)
+{
+	int n = read_file("/proc/sys/kernel/random/boot_id", buf, len);
+
+	if (n <= 0)
+		return n < 0 ? n : -EIO;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+void file_identity(const char *path, char *buf, size_t len)
+{
+	struct stat st = { 0 };
+
+	stat(path, &st);
+	snprintf(buf, len, "%lld %lld %lld", (long long)st.st_size,
+		 (long long)st.st_mtim.tv_sec * 1000000000LL +
+			 st.st_mtim.tv_nsec,
+		 (long long)st.st_ino);
+}
