@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Compile through libbcc's C API. libbcc is dlopen()ed here, on the first
- * compile, because linking it costs ~80 MiB and ~25 ms before main() even
- * when nothing needs compiling. What a compile gives (instructions, map
- * descriptions, map fds) is copied out and the libbcc module destroyed.
+ * Compile through libbcc's C API, in a child process. libbcc is dlopen()ed
+ * there because linking it costs ~80 MiB and ~25 ms before main() even when
+ * nothing needs compiling. The child runs with bounded memory and default
+ * signal actions, so Ctrl-C ends a compile at once (a 50 MB source once ran
+ * 11 minutes in-process, deaf to signals); its process state (fd 2 caught
+ * to rename clang's "/virtual/main.c", BCC_KERNEL_SOURCE) is its own. It
+ * hands back an image and the maps libbcc made, over a socket.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -14,7 +17,15 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -117,7 +128,6 @@ static int copy_tables(struct bpfrun *b, void *m)
 		struct bpfrun_table *t = &b->tables[i];
 		int fd = bcc.table_fd_id(m, i);
 
-		t->fd = -1;
 		b->ntables++;
 		t->name = xstrdup(bcc.table_name(m, i));
 		t->key_desc = xstrdup(bcc.table_key_desc_id(m, i));
@@ -129,12 +139,7 @@ static int copy_tables(struct bpfrun *b, void *m)
 		t->leaf_size = bcc.table_leaf_size_id(m, i);
 		t->max_entries = bcc.table_max_entries_id(m, i);
 		t->flags = bcc.table_flags_id(m, i);
-		/* our own fd: libbcc closes its own with the module */
-		if (fd >= 0) {
-			t->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-			if (t->fd < 0)
-				return -errno;
-		}
+		t->fd = fd;	/* sent to the parent before the module dies */
 		t->nfields = bcc.perf_event_fields(m, t->name);
 		if (!t->nfields)
 			continue;
@@ -150,7 +155,7 @@ static int copy_tables(struct bpfrun *b, void *m)
 	return 0;
 }
 
-/* Map loads name libbcc's fds, which die with the module: point them at ours. */
+/* Map loads name libbcc's fds: an image names table indices instead. */
 static int copy_functions(struct bpfrun *b, void *m)
 {
 	size_t i, t, n = bcc.num_functions(m);
@@ -165,7 +170,7 @@ static int copy_functions(struct bpfrun *b, void *m)
 	}
 	for (t = 0; t < b->ntables; t++) {
 		bcc_fds[t] = bcc.table_fd_id(m, t);
-		fds[t] = b->tables[t].fd;
+		fds[t] = t;
 	}
 	for (i = 0; i < n; i++) {
 		struct bpfrun_func *f = &b->funcs[i];
@@ -214,16 +219,21 @@ static int stderr_catch(int *saved)
 	return fd;
 }
 
-/* Returns whether clang said a header was not found. */
-static bool stderr_release(int fd, int saved, const char *path)
+/* What clang and libbcc said that changes what we say after them. */
+struct said {
+	bool missing_header;
+	bool map_failed;	/* libbcc could not create a map */
+};
+
+static void stderr_release(int fd, int saved, const char *path,
+			   struct said *said)
 {
-	bool missing = false;
 	char buf[4096], *line = NULL;
 	size_t cap = 0;
 	FILE *f;
 
 	if (fd < 0)
-		return false;
+		return;
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -231,14 +241,16 @@ static bool stderr_release(int fd, int saved, const char *path)
 	f = fdopen(fd, "r");
 	if (!f) {
 		close(fd);
-		return false;
+		return;
 	}
 	setvbuf(f, buf, _IOFBF, sizeof(buf));
 	while (getline(&line, &cap, f) > 0) {
 		char *p = line, *v;
 
 		if (strstr(line, "' file not found"))
-			missing = true;
+			said->missing_header = true;
+		if (strstr(line, "could not open bpf map"))
+			said->map_failed = true;
 		while ((v = strstr(p, VIRTUAL_MAIN))) {
 			fwrite(p, 1, v - p, stderr);
 			fputs(path, stderr);
@@ -248,25 +260,128 @@ static bool stderr_release(int fd, int saved, const char *path)
 	}
 	free(line);
 	fclose(f);
-	return missing;
 }
 
-int compile_file(struct bpfrun *b, const char *path, const char *const *cflags,
-		 size_t ncflags, const struct headers_choice *h)
+/* The directory libbcc compiles in: clang's relative paths start there. */
+static void compile_dir(const struct headers_choice *h, char *buf, size_t len)
 {
-	char dir[PATH_MAX], incl[PATH_MAX + 2];
+	char build[PATH_MAX], source[PATH_MAX];
+	struct utsname u;
+
+	if (h->kind != HEADERS_MATCHING) {
+		snprintf(buf, len, "%s", h->dir);
+		return;
+	}
+	uname(&u);
+	snprintf(build, sizeof(build), "/lib/modules/%s/build", u.release);
+	snprintf(source, sizeof(source), "/lib/modules/%s/source", u.release);
+	snprintf(buf, len, "%s", is_dir(build) && is_dir(source) ? source : build);
+}
+
+/*
+ * The files clang read, from its make-style dependency output ("target:
+ * dep dep \<newline> dep", spaces in names as "\ ", '$' as "$$"). libbcc's
+ * built-in headers (/virtual/...) are libbcc's identity, the source is in
+ * the key itself.
+ */
+static int read_deps(int fd, const char *cwd, struct image_deps *deps)
+{
+	char *text, *p, name[PATH_MAX], full[2 * PATH_MAX];
+	bool target = true;
+	struct stat st;
+	int err = 0;
+
+	if (fstat(fd, &st))
+		return -errno;
+	text = calloc(1, st.st_size + 1);
+	if (!text)
+		return -ENOMEM;
+	if (pread(fd, text, st.st_size, 0) != st.st_size) {
+		free(text);
+		return -EIO;
+	}
+	for (p = text; *p && !err;) {
+		size_t n = 0;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' ||
+		       (*p == '\\' && p[1] == '\n'))
+			p += *p == '\\' ? 2 : 1;
+		if (!*p)
+			break;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' &&
+		       !(*p == '\\' && p[1] == '\n')) {
+			if ((*p == '\\' && (p[1] == ' ' || p[1] == '#')) ||
+			    (*p == '$' && p[1] == '$'))
+				p++;
+			if (n + 1 < sizeof(name))
+				name[n++] = *p;
+			p++;
+		}
+		name[n] = '\0';
+		if (target) {
+			target = n == 0 || name[n - 1] != ':';
+			continue;
+		}
+		if (strstr(name, "/virtual/") == name)
+			continue;
+		if (name[0] == '/')
+			snprintf(full, sizeof(full), "%s", name);
+		else
+			snprintf(full, sizeof(full), "%s/%s", cwd, name);
+		err = deps_add(deps, full);
+	}
+	free(text);
+	return err;
+}
+
+static int send_fd(int sock, unsigned tag, int fd)
+{
+	char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &tag, sizeof(tag) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl,
+		.msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+#define TAG_IMAGE 0xffffffffu
+/* The compile's address space: small programs need ~300 MiB of it. */
+#define COMPILE_MEMORY (2048ULL << 20)
+
+/* The child: returns a positive errno for its exit status. */
+static int child_compile(int sock, const char *path,
+			 const char *const *cflags, size_t ncflags,
+			 const struct headers_choice *h)
+{
+	char dir[PATH_MAX], incl[PATH_MAX + 2], depf[64];
 	/* what newer kernel headers trip in clang 14: not the program's fault */
 	static const char *const quiet[] = { "-Wno-duplicate-decl-specifier",
 					     "-Wno-ignored-attributes" };
+	struct rlimit mem = { COMPILE_MEMORY, COMPILE_MEMORY };
+	struct image_deps deps = { 0 };
+	struct bpfrun b = { 0 };
+	struct said said = { 0 };
+	int err, cfd, saved = -1, depfd, imgfd;
 	const char **argv;
-	int err, cfd, saved = -1;
-	bool missing;
-	size_t i, n;
+	char *img;
+	size_t i, n, len;
 	void *m;
 
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	setrlimit(RLIMIT_AS, &mem);
 	err = bcc_load();
 	if (err)
-		return err;
+		return -err;
 
 	/*
 	 * Given a tree without kconfig.h libbcc would try to unpack kheaders
@@ -279,40 +394,238 @@ int compile_file(struct bpfrun *b, const char *path, const char *const *cflags,
 		if (!path_exists(dir)) {
 			pr_err("kernel header tree %s is gone (no include/linux/kconfig.h); run again\n",
 			       h->dir);
-			return -ENOENT;
+			return ENOENT;
 		}
 		setenv("BCC_KERNEL_SOURCE", h->dir, 1);
 	}
 
+	depfd = memfd_create("bpfrun-deps", MFD_CLOEXEC);
+	if (depfd < 0)
+		return errno;
+	snprintf(depf, sizeof(depf), "/proc/self/fd/%d", depfd);
 	/* the program's own directory, for its shared event header */
 	snprintf(dir, sizeof(dir), "%s", path);
 	snprintf(incl, sizeof(incl), "-I%s", dirname(dir));
-	argv = calloc(ncflags + ARRAY_SIZE(quiet) + 1, sizeof(*argv));
+	argv = calloc(ncflags + ARRAY_SIZE(quiet) + 4, sizeof(*argv));
 	if (!argv)
-		return -ENOMEM;
+		return ENOMEM;
 	for (n = 0; n < ARRAY_SIZE(quiet); n++)
 		argv[n] = quiet[n];
 	argv[n++] = incl;
 	for (i = 0; i < ncflags; i++)
 		argv[n++] = cflags[i];
+	/* clang names every file it read: that is what the cache checks */
+	argv[n++] = "-MD";
+	argv[n++] = "-MF";
+	argv[n++] = depf;
 
 	cfd = stderr_catch(&saved);
 	m = bcc.create_c(path, 0, argv, n, true, NULL);
-	missing = stderr_release(cfd, saved, path);
-	free(argv);
+	stderr_release(cfd, saved, path, &said);
+	if (!m && said.map_failed) {
+		pr_err("%s: the program's maps cannot be created (libbcc's message above): check the table sizes and max_entries\n",
+		       path);
+		return E2BIG;
+	}
 	if (!m) {
 		pr_err("%s: compilation failed (clang's messages above); kernel headers: %s %s%s%s\n",
 		       path, headers_kind_name(h->kind), h->version,
 		       h->dir[0] ? " in " : "", h->dir);
-		if (missing && h->kind == HEADERS_BTF)
+		if (said.missing_header && h->kind == HEADERS_BTF)
 			pr_err("the header tree made from BTF has the kernel's types behind the usual kernel headers, but not every header: include one it has (e.g. linux/sched.h), or use --headers=DIR\n");
-		return -EINVAL;
+		return EINVAL;
 	}
-	snprintf(b->license, sizeof(b->license), "%s", bcc.license(m));
-	b->kern_version = bcc.kern_version(m);
-	err = copy_tables(b, m);
+	snprintf(b.license, sizeof(b.license), "%s", bcc.license(m));
+	b.kern_version = bcc.kern_version(m);
+	err = copy_tables(&b, m);
 	if (!err)
-		err = copy_functions(b, m);
-	bcc.destroy(m);
+		err = copy_functions(&b, m);
+	compile_dir(h, dir, sizeof(dir));
+	if (!err)
+		err = read_deps(depfd, dir, &deps);
+	if (!err)
+		err = image_encode(&b, &deps, &img, &len);
+	if (err)
+		return -err;
+	imgfd = memfd_create("bpfrun-image", MFD_CLOEXEC);
+	if (imgfd < 0 || write(imgfd, img, len) != (ssize_t)len)
+		return EIO;
+	for (i = 0; i < b.ntables; i++) {
+		if (b.tables[i].fd < 0)
+			continue;
+		err = send_fd(sock, i, b.tables[i].fd);
+		if (err)
+			return -err;
+	}
+	err = send_fd(sock, TAG_IMAGE, imgfd);
+	/* the module, its maps and the rest die with the process */
+	return -err;
+}
+
+void compiled_free(struct compiled *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfds; i++)
+		if (c->fds[i] >= 0)
+			close(c->fds[i]);
+	free(c->fds);
+	free(c->image);
+	memset(c, 0, sizeof(*c));
+}
+
+/* One message: a tag and the fd that comes with it. */
+static int recv_fd(int sock, unsigned *tag, int *fd)
+{
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { tag, sizeof(*tag) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl,
+		.msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;	/* the child ended */
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if (n != sizeof(*tag) || *fd < 0 || (msg.msg_flags & MSG_CTRUNC)) {
+		if (*fd >= 0)
+			close(*fd);
+		return -EPROTO;
+	}
+	return 1;
+}
+
+#define MAX_IMAGE (256u << 20)
+
+static int take_image(struct compiled *out, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || st.st_size <= 0 || st.st_size > MAX_IMAGE)
+		return -EPROTO;
+	out->image = malloc(st.st_size);
+	if (!out->image)
+		return -ENOMEM;
+	if (pread(fd, out->image, st.st_size, 0) != st.st_size)
+		return -EIO;
+	out->len = st.st_size;
+	return 0;
+}
+
+/* Table fds arrive before the image; fds[tag] grows to hold each. */
+static int take_fd(struct compiled *out, unsigned tag, int fd)
+{
+	size_t i;
+
+	if (tag >= 65536)
+		return -EPROTO;
+	if (tag >= out->nfds) {
+		int *v = realloc(out->fds, (tag + 1) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		for (i = out->nfds; i <= tag; i++)
+			v[i] = -1;
+		out->fds = v;
+		out->nfds = tag + 1;
+	}
+	if (out->fds[tag] >= 0)
+		return -EPROTO;
+	out->fds[tag] = fd;
+	return 0;
+}
+
+static int receive(int sock, struct compiled *out)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	unsigned tag;
+	int err, fd;
+
+	for (;;) {
+		/* a stop request is looked at every 100 ms at least */
+		if (bpfrun_stopped())
+			return -EINTR;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		err = recv_fd(sock, &tag, &fd);
+		if (err <= 0)
+			return err ? err : -ECHILD;
+		if (tag == TAG_IMAGE) {
+			err = take_image(out, fd);
+			close(fd);
+			return err;
+		}
+		err = take_fd(out, tag, fd);
+		if (err) {
+			close(fd);
+			return err;
+		}
+	}
+}
+
+/* What the child's end says, when it sent no image. */
+static int child_status(int status, const char *path)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) ? -WEXITSTATUS(status) : -EPROTO;
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		pr_err("%s: the compiler (libbcc) was killed by signal %d (%s)%s\n",
+		       path, sig, strsignal(sig),
+		       sig == SIGABRT || sig == SIGSEGV || sig == SIGKILL ?
+			       "; it may have run out of memory (a compile may use 2 GiB of address space)" :
+			       "");
+	}
+	return -EIO;
+}
+
+int compile_program(const char *path, const char *const *cflags,
+		    size_t ncflags, const struct headers_choice *h,
+		    struct compiled *out)
+{
+	int sv[2], err, status;
+	pid_t pid;
+
+	memset(out, 0, sizeof(*out));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(child_compile(sv[1], path, cflags, ncflags, h));
+	}
+	close(sv[1]);
+	err = receive(sv[0], out);
+	close(sv[0]);
+	if (err == -EINTR) {
+		kill(pid, SIGKILL);
+		pr_err("%s: compile interrupted\n", path);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (err == -ECHILD)
+		err = child_status(status, path);
+	if (err)
+		compiled_free(out);
 	return err;
 }

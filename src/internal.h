@@ -5,6 +5,7 @@
 
 #include <linux/bpf.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "bpfrun.h"
@@ -18,6 +19,19 @@ void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print each message only once per process (keyed on the format). */
 void pr_warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int bpfrun_verbose;
+
+/* hash.c: SHA-256, the library's one hash. */
+struct sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t nbuf;
+};
+#define SHA256_HEX 65	/* 64 hex digits and a NUL */
+void sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t len);
+void sha256_hex(struct sha256 *s, char *hex);
+void sha256_buf(const void *data, size_t len, char *hex);
 
 /* util.c */
 int read_file(const char *path, char *buf, size_t len);
@@ -93,7 +107,6 @@ int tracepoint_id(const char *category, const char *name);
 /* elf.c: file offset of @sym in ELF @path, for uprobes. */
 int elf_sym_offset(const char *path, const char *sym, unsigned long long *off);
 
-/* compile.c: libbcc, dlopen()ed here and nowhere else. */
 #define NR_PROG_TYPES 32	/* enough for the types the attach kinds use */
 struct bpfrun_func {
 	char *name;
@@ -132,14 +145,78 @@ struct bpfrun {
 	size_t nlinks;
 };
 
-int compile_file(struct bpfrun *b, const char *path, const char *const *cflags,
-		 size_t ncflags, const struct headers_choice *h);
+/*
+ * An image: a compiled program as bytes, with no kernel state. What a
+ * compile hands back from its child process and what the cache stores:
+ * tables (descriptions), functions (map loads naming table indices),
+ * license, and the files the compiler read with their identities.
+ */
+struct image_dep {
+	char *path;
+	long long size, mtime_ns, ino;
+};
+struct image_deps {
+	struct image_dep *v;
+	size_t n, cap;
+};
+/* Record @path as it is now; a missing file is skipped. */
+int deps_add(struct image_deps *d, const char *path);
+void deps_free(struct image_deps *d);
+/* 0 when every file is as recorded; else -ESTALE and *changed names one. */
+int deps_check(const struct image_deps *d, const char **changed);
+
+/* @b's tables and functions, whose map loads name table indices. */
+int image_encode(const struct bpfrun *b, const struct image_deps *deps,
+		 char **buf, size_t *len);
+/*
+ * The reverse, into an empty @b: tables without maps (fd -1), map loads
+ * naming table indices. -EINVAL for anything malformed.
+ */
+int image_decode(struct bpfrun *b, struct image_deps *deps, const void *buf,
+		 size_t len);
+/*
+ * Point map loads at the tables' fds, first creating a map for each table
+ * that has none when @create (a warm start); the one place maps are made.
+ */
+int image_bind(struct bpfrun *b, bool create);
+
+/*
+ * compile.c: libbcc, dlopen()ed here and nowhere else, in a child process:
+ * a compile can be interrupted at once, its memory is bounded, and LLVM's
+ * ~150 MiB never enter the tracing process. The child hands back an image
+ * and the maps libbcc made for it (fds[i] for table i, -1 for none).
+ */
+struct compiled {
+	char *image;
+	size_t len;
+	int *fds;
+	size_t nfds;
+};
+int compile_program(const char *path, const char *const *cflags,
+		    size_t ncflags, const struct headers_choice *h,
+		    struct compiled *out);
+void compiled_free(struct compiled *c);
+
+/* store.c: one on-disk store for every cache, entries named by their key. */
+/*
+ * Read the entry for @key in cache subdirectory @sub: 0 and a malloc()ed
+ * copy, -ENOENT when there is none; an entry not owned by root alone, or
+ * whose content does not match the hash stored with it, is refused.
+ */
+int store_get(const char *sub, const char *key, void **buf, size_t *len);
+/* Write it atomically (temp file, fsync, rename); old entries are evicted. */
+int store_put(const char *sub, const char *key, const void *buf, size_t len);
+/* The bytes of an entry and their parse, for the fuzzer and the tests. */
+int store_encode(const char *key, const void *buf, size_t len, char **out,
+		 size_t *outlen);
+int store_decode(const char *key, const void *data, size_t len,
+		 const void **buf, size_t *buflen);
 
 /* cache.c: compiled programs, keyed on all that changes them. */
 int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
 	       size_t ncflags, const struct headers_choice *h);
-int cache_store(const struct bpfrun *b, const char *path,
-		const char *const *cflags, size_t ncflags,
+int cache_store(const struct bpfrun *b, const struct compiled *c,
+		const char *path, const char *const *cflags, size_t ncflags,
 		const struct headers_choice *h);
 struct utsname;
 /* The key's text: compared whole, its hash names the entry. */

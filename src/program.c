@@ -7,12 +7,73 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "internal.h"
 
 static void program_reset(struct bpfrun *b);
+
+/* Bigger than any BPF program's source: a stray file, not a program. */
+#define MAX_SOURCE (4u << 20)
+
+static int source_check(const char *path)
+{
+	struct stat st;
+	int err = 0;
+
+	if (access(path, R_OK) || stat(path, &st))
+		err = -errno;
+	else if (S_ISDIR(st.st_mode))
+		err = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	if (err) {
+		pr_err("cannot read program %s: %s\n", path,
+		       err == -EINVAL ? "not a regular file" : strerror(-err));
+		return err;
+	}
+	if (st.st_size > MAX_SOURCE) {
+		pr_err("program %s is %lld bytes, more than the %u MiB a BPF program's source may have\n",
+		       path, (long long)st.st_size, MAX_SOURCE >> 20);
+		return -EFBIG;
+	}
+	return 0;
+}
+
+/* Compile in a child, take its image and maps, keep it in the cache. */
+static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
+			   const struct headers_choice *h)
+{
+	struct image_deps deps = { 0 };
+	struct compiled c;
+	size_t i;
+	int err;
+
+	err = compile_program(b->path, opts->cflags, opts->ncflags, h, &c);
+	if (err)
+		return err;
+	err = image_decode(b, &deps, c.image, c.len);
+	if (!err && c.nfds > b->ntables)
+		err = -EPROTO;
+	if (err) {
+		pr_err("%s: the compiler's child process handed back a malformed program\n",
+		       b->path);
+		goto out;
+	}
+	for (i = 0; i < c.nfds; i++) {
+		b->tables[i].fd = c.fds[i];
+		c.fds[i] = -1;
+	}
+	err = image_bind(b, false);
+	if (!err && !opts->no_cache)
+		cache_store(b, &c, b->path, opts->cflags, opts->ncflags, h);
+out:
+	deps_free(&deps);
+	compiled_free(&c);
+	return err;
+}
 
 int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *opts)
@@ -26,11 +87,9 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 	if (!opts)
 		opts = &none;
 	bpfrun_verbose = opts->verbose;
-	if (access(path, R_OK)) {
-		err = -errno;
-		pr_err("cannot read program %s: %s\n", path, strerror(-err));
+	err = source_check(path);
+	if (err)
 		return err;
-	}
 	headers_env_default(&env);
 	err = headers_choose(&env, opts->headers, &h);
 	if (err)
@@ -55,11 +114,9 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 			program_reset(b);
 	}
 	if (err) {
-		err = compile_file(b, path, opts->cflags, opts->ncflags, &h);
+		err = program_compile(b, opts, &h);
 		if (err)
 			goto err_free;
-		if (!opts->no_cache)
-			cache_store(b, path, opts->cflags, opts->ncflags, &h);
 	}
 	*bp = b;
 	return 0;

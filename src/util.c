@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,31 +45,58 @@ int is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int cache_dir_safe(const char *path)
-{
-	struct stat st;
 
-	if (lstat(path, &st))
-		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return -EPERM;
-	return 0;
+/* Why @st is no place to trust, or NULL. */
+static const char *unsafe_why(const struct stat *st, char *buf, size_t len)
+{
+	if (S_ISLNK(st->st_mode))
+		return "it is a symbolic link";
+	if (!S_ISDIR(st->st_mode))
+		return "it is not a directory";
+	if (st->st_uid != 0) {
+		snprintf(buf, len, "it is owned by uid %u, not root",
+			 (unsigned)st->st_uid);
+		return buf;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(buf, len, "group or others may write to it (mode %04o)",
+			 (unsigned)(st->st_mode & 07777));
+		return buf;
+	}
+	return NULL;
 }
 
 static int mkdir_safe(const char *path)
 {
-	int err;
+	/* one message per process: every cache user comes through here */
+	static char refused[PATH_MAX];
+	char why[64];
+	const char *reason;
+	struct stat st;
 
 	if (mkdir(path, 0755) && errno != EEXIST)
 		return -errno;
-	err = cache_dir_safe(path);
-	if (err == -EPERM)
-		pr_err("refusing cache directory %s: it must be a directory owned by root and not writable by group or others\n",
-		       path);
-	else if (err)
-		pr_err("cache directory %s: %s\n", path, strerror(-err));
-	return err;
+	if (lstat(path, &st))
+		return -errno;
+	reason = unsafe_why(&st, why, sizeof(why));
+	if (!reason)
+		return 0;
+	if (strcmp(refused, path)) {
+		pr_err("refusing cache directory %s: %s; it must be a directory owned by root that only root may write (or set BPFRUN_CACHE_DIR to one)\n",
+		       path, reason);
+		snprintf(refused, sizeof(refused), "%s", path);
+	}
+	return -EPERM;
+}
+
+int cache_dir_safe(const char *path)
+{
+	struct stat st;
+	char why[64];
+
+	if (lstat(path, &st))
+		return -errno;
+	return unsafe_why(&st, why, sizeof(why)) ? -EPERM : 0;
 }
 
 int cache_dir(const char *sub, char *buf, size_t len)

@@ -271,6 +271,138 @@ START_TEST(test_untrusted_entries)
 }
 END_TEST
 
+/* Flip bit @bit of byte @off (from the end when negative) of every entry. */
+static long flip_off;
+static int flip_bit;
+
+static void flip(const char *p)
+{
+	FILE *f = fopen(p, "r+");
+	long size;
+	int c;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, flip_off < 0 ? size + flip_off : flip_off, SEEK_SET);
+	c = fgetc(f);
+	fseek(f, -1, SEEK_CUR);
+	fputc(c ^ (1 << flip_bit), f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static int nr_entries;
+
+static void count_entry(const char *p)
+{
+	(void)p;
+	nr_entries++;
+}
+
+/*
+ * One bit flipped anywhere in an entry (here: in the last instruction's
+ * bytes, and in the middle where the table descriptions are) is refused,
+ * the entry removed, and the next open compiles the program as written.
+ */
+START_TEST(test_damaged_entry)
+{
+	static const long offs[] = { -6, 100, 200 };
+	struct headers_choice h = headers();
+	struct bpfrun *b;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		bpfrun_close(open_prog(false));
+		ck_assert_int_eq(from_cache(&h, NULL), 0);
+		flip_off = offs[i];
+		flip_bit = i % 8;
+		entry_files(flip);
+		ck_assert_int_eq(from_cache(&h, NULL), -EBADMSG);
+		nr_entries = 0;
+		entry_files(count_entry);
+		ck_assert_int_eq(nr_entries, 0);
+		b = open_prog(false);
+		ck_assert_uint_eq(run(b, 1), 10);
+		bpfrun_close(b);
+	}
+}
+END_TEST
+
+/* The store's own format: what is read back is what was put, for its key. */
+START_TEST(test_store_format)
+{
+	const char payload[] = "some bytes\0with a NUL";
+	const void *back;
+	char *e = NULL;
+	size_t n, len, i;
+
+	ck_assert_int_eq(store_encode("key 1", payload, sizeof(payload), &e, &n),
+			 0);
+	ck_assert_int_eq(store_decode("key 1", e, n, &back, &len), 0);
+	ck_assert_uint_eq(len, sizeof(payload));
+	ck_assert_mem_eq(back, payload, len);
+	ck_assert_int_eq(store_decode("key 2", e, n, &back, &len), -ENOENT);
+	for (i = 0; i < n * 8; i += 7) {
+		e[i / 8] ^= 1 << (i % 8);
+		ck_assert_int_ne(store_decode("key 1", e, n, &back, &len), 0);
+		e[i / 8] ^= 1 << (i % 8);
+	}
+	for (i = 0; i < n; i++)
+		ck_assert_int_ne(store_decode("key 1", e, i, &back, &len), 0);
+	free(e);
+}
+END_TEST
+
+/*
+ * Headers found in every way clang finds them are part of the entry: beside
+ * the program through <...> (the -I of the program's directory), through
+ * `#include MACRO`, and through `-I DIR` given as two arguments.
+ */
+START_TEST(test_headers_clang_read)
+{
+	char inc[PATH_MAX], dash_i[] = "-I", name[PATH_MAX + 8];
+	const char *flags[] = { def, dash_i, inc };
+	struct bpfrun_opts o = { .cflags = flags, .ncflags = 3 };
+	static const char *const forms[] = {
+		"#include <step.h>\n",
+		"#define HDR \"step.h\"\n#include HDR\n",
+		"#include <other.h>\n",
+	};
+	struct bpfrun *b;
+	char text[1024];
+	size_t i;
+
+	snprintf(inc, sizeof(inc), "%s/inc", dir);
+	ck_assert_int_eq(mkdir(inc, 0755), 0);
+	snprintf(name, sizeof(name), "%s/other.h", inc);
+	for (i = 0; i < ARRAY_SIZE(forms); i++) {
+		snprintf(text, sizeof(text),
+			 "%sBPF_ARRAY(counts, u64, 1);\n"
+			 "TRACEPOINT_PROBE(syscalls, sys_enter_getppid)\n"
+			 "{\n"
+			 "	int zero = 0;\n"
+			 "	u64 *v = counts.lookup(&zero);\n"
+			 "	if (v && (bpf_get_current_pid_tgid() >> 32) == TARGET_PID)\n"
+			 "		__sync_fetch_and_add(v, STEP);\n"
+			 "	return 0;\n"
+			 "}\n",
+			 forms[i]);
+		write_file(src, text);
+		write_file(hdr, "#define STEP 111\n");
+		write_file(name, "#define STEP 111\n");
+		ck_assert_int_eq(bpfrun_open(&b, src, &o), 0);
+		ck_assert_uint_eq(run(b, 1), 111);
+		bpfrun_close(b);
+		later();
+		write_file(hdr, "#define STEP 222\n");
+		write_file(name, "#define STEP 222\n");
+		ck_assert_int_eq(bpfrun_open(&b, src, &o), 0);
+		ck_assert_uint_eq(run(b, 1), 222);
+		bpfrun_close(b);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cache");
@@ -283,6 +415,9 @@ int main(void)
 	tcase_add_test(tc, test_invalidation);
 	tcase_add_test(tc, test_kernel_in_key);
 	tcase_add_test(tc, test_untrusted_entries);
+	tcase_add_test(tc, test_damaged_entry);
+	tcase_add_test(tc, test_store_format);
+	tcase_add_test(tc, test_headers_clang_read);
 	suite_add_tcase(s, tc);
 	return root_suite_run(s, NULL);
 }

@@ -876,6 +876,13 @@ static int read_source(const char *path, char **out)
 			fclose(f);
 		return err;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "bpfrun: cannot read program %s: %s\n", path,
+			S_ISDIR(st.st_mode) ? strerror(EISDIR) :
+					      "not a regular file");
+		fclose(f);
+		return -EINVAL;
+	}
 	buf = malloc(st.st_size + 1);
 	if (!buf || fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
 		free(buf);
