@@ -225,9 +225,8 @@ static int kprobe_fallback(struct bpfrun *b, struct bpfrun_func *f,
 	pfd = perf_open(&attr, -1);
 	if (pfd < 0)
 		return -errno;
-	fprintf(stderr,
-		"%s: kprobes are not available on this kernel (CONFIG_KPROBES is off): attaching %s to tracepoint %s instead of kprobe %s\n",
-		program_invocation_short_name, f->name, tp, sym);
+	pr_err("kprobes are not available on this kernel (CONFIG_KPROBES is off): attaching %s to tracepoint %s instead of kprobe %s\n",
+	       f->name, tp, sym);
 	return perf_attach(b, pfd, prog_fd, BPFRUN_TRACEPOINT, f, tp);
 }
 
@@ -239,9 +238,8 @@ static void explain_missing_symbol(const char *kind, const char *sym)
 	       kind, sym);
 	/* a syscall's own name: say what it is called in this kernel */
 	if (!syscall_symbol(NULL, sym, real, sizeof(real)))
-		fprintf(stderr,
-			"%s: %s is a system call: its kernel function here is %s (what get_syscall_fnname(\"%s\") returns); or trace it with tracepoint syscalls:sys_enter_%s\n",
-			program_invocation_short_name, sym, real, sym, sym);
+		pr_err("%s is a system call: its kernel function here is %s (what get_syscall_fnname(\"%s\") returns); or trace it with tracepoint syscalls:sys_enter_%s\n",
+		       sym, real, sym, sym);
 }
 
 /*

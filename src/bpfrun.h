@@ -2,11 +2,12 @@
 /*
  * libbpfrun: compile BPF C at run time through libbcc, attach it, read what
  * it reports. Functions return 0 (or a count) on success and a negative errno
- * on failure; they have already told the user why on stderr.
+ * on failure; they have already said why through the print function.
  */
 #ifndef BPFRUN_H
 #define BPFRUN_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,25 @@ extern "C" {
 #endif
 
 struct bpfrun;
+
+/*
+ * Where the library's messages go: each is one or more whole lines, an
+ * error (what failed and what to do), a warning, progress that a verbose
+ * run shows, or the output of the compiler or verifier. The default writes
+ * "COMMAND: [warning: ]MESSAGE" (output as it is) to stderr and drops info
+ * unless bpfrun_opts.verbose was set; NULL silences everything. It may be
+ * called from inside any library function. Returns the previous one.
+ */
+enum bpfrun_print_level {
+	BPFRUN_ERROR,
+	BPFRUN_WARN,
+	BPFRUN_INFO,
+	BPFRUN_OUTPUT,	/* another program's text as it is: clang, the verifier */
+	BPFRUN_NR_PRINT_LEVELS,
+};
+typedef int (*bpfrun_print_fn)(enum bpfrun_print_level level,
+			       const char *fmt, va_list ap);
+bpfrun_print_fn bpfrun_set_print(bpfrun_print_fn fn);
 
 enum bpfrun_kind {
 	BPFRUN_KPROBE,

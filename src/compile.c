@@ -228,9 +228,9 @@ struct said {
 static void stderr_release(int fd, int saved, const char *path,
 			   struct said *said)
 {
-	char buf[4096], *line = NULL;
-	size_t cap = 0;
-	FILE *f;
+	char buf[4096], *line = NULL, *text = NULL;
+	size_t cap = 0, len = 0;
+	FILE *f, *out;
 
 	if (fd < 0)
 		return;
@@ -239,8 +239,15 @@ static void stderr_release(int fd, int saved, const char *path,
 	close(saved);
 	lseek(fd, 0, SEEK_SET);
 	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
+	out = open_memstream(&text, &len);
+	if (!f || !out) {
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		if (out)
+			fclose(out);
+		free(text);
 		return;
 	}
 	setvbuf(f, buf, _IOFBF, sizeof(buf));
@@ -252,14 +259,18 @@ static void stderr_release(int fd, int saved, const char *path,
 		if (strstr(line, "could not open bpf map"))
 			said->map_failed = true;
 		while ((v = strstr(p, VIRTUAL_MAIN))) {
-			fwrite(p, 1, v - p, stderr);
-			fputs(path, stderr);
+			fwrite(p, 1, v - p, out);
+			fputs(path, out);
 			p = v + strlen(VIRTUAL_MAIN);
 		}
-		fputs(p, stderr);
+		fputs(p, out);
 	}
 	free(line);
 	fclose(f);
+	fclose(out);
+	if (len)
+		pr_level(BPFRUN_OUTPUT, "%s", text);
+	free(text);
 }
 
 /* The directory libbcc compiles in: clang's relative paths start there. */
@@ -334,26 +345,62 @@ static int read_deps(int fd, const char *cwd, struct image_deps *deps)
 	return err;
 }
 
-static int send_fd(int sock, unsigned tag, int fd)
+/*
+ * The child's messages to the parent, one datagram each: a u32 tag, then
+ * for a table index or TAG_IMAGE an fd, for TAG_MSG + level some text.
+ */
+#define TAG_IMAGE 0xffffffffu
+#define TAG_MSG 0xfffffff0u
+#define MSG_MAX 32768
+
+static int send_msg(int sock, unsigned tag, int fd, const char *text,
+		    size_t len)
 {
 	char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { &tag, sizeof(tag) };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl,
-		.msg_controllen = sizeof(ctl),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct iovec iov[2] = { { &tag, sizeof(tag) }, { (char *)text, len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	struct cmsghdr *c;
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (fd >= 0) {
+		msg.msg_control = ctl;
+		msg.msg_controllen = sizeof(ctl);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-#define TAG_IMAGE 0xffffffffu
+static int send_fd(int sock, unsigned tag, int fd)
+{
+	return send_msg(sock, tag, fd, NULL, 0);
+}
+
+/* In the child, the library's messages travel to the parent's printer. */
+static int child_sock = -1;
+
+static int child_print(enum bpfrun_print_level level, const char *fmt,
+		       va_list ap)
+{
+	char *text;
+	size_t len, off;
+	int n;
+
+	if (level == BPFRUN_INFO && !bpfrun_verbose)
+		return 0;
+	n = vasprintf(&text, fmt, ap);
+	if (n < 0)
+		return n;
+	len = n;
+	for (off = 0; off < len; off += MSG_MAX)
+		send_msg(child_sock, TAG_MSG + level, -1, text + off,
+			 len - off < MSG_MAX ? len - off : MSG_MAX);
+	free(text);
+	return n;
+}
+
 /* The compile's address space: small programs need ~300 MiB of it. */
 #define COMPILE_MEMORY (2048ULL << 20)
 
@@ -378,6 +425,8 @@ static int child_compile(int sock, const char *path,
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	child_sock = sock;
+	bpfrun_set_print(child_print);
 	setrlimit(RLIMIT_AS, &mem);
 	err = bcc_load();
 	if (err)
@@ -474,14 +523,14 @@ void compiled_free(struct compiled *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* One message: a tag and the fd that comes with it. */
-static int recv_fd(int sock, unsigned *tag, int *fd)
+/* One message: its tag, the fd or text that comes with it. */
+static int recv_msg(int sock, unsigned *tag, int *fd, char *text, size_t *len)
 {
 	char ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { tag, sizeof(*tag) };
+	struct iovec iov[2] = { { tag, sizeof(*tag) }, { text, MSG_MAX } };
 	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
+		.msg_iov = iov,
+		.msg_iovlen = 2,
 		.msg_control = ctl,
 		.msg_controllen = sizeof(ctl),
 	};
@@ -498,11 +547,14 @@ static int recv_fd(int sock, unsigned *tag, int *fd)
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 	    c->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(fd, CMSG_DATA(c), sizeof(int));
-	if (n != sizeof(*tag) || *fd < 0 || (msg.msg_flags & MSG_CTRUNC)) {
+	if (n < (ssize_t)sizeof(*tag) ||
+	    (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
 		if (*fd >= 0)
 			close(*fd);
 		return -EPROTO;
 	}
+	*len = n - sizeof(*tag);
+	text[*len] = '\0';
 	return 1;
 }
 
@@ -549,29 +601,47 @@ static int take_fd(struct compiled *out, unsigned tag, int fd)
 static int receive(int sock, struct compiled *out)
 {
 	struct pollfd p = { .fd = sock, .events = POLLIN };
+	char *text;
 	unsigned tag;
+	size_t len;
 	int err, fd;
 
+	text = malloc(MSG_MAX + 1);
+	if (!text)
+		return -ENOMEM;
 	for (;;) {
 		/* a stop request is looked at every 100 ms at least */
+		err = -EINTR;
 		if (bpfrun_stopped())
-			return -EINTR;
+			break;
 		if (poll(&p, 1, 100) <= 0)
 			continue;
-		err = recv_fd(sock, &tag, &fd);
-		if (err <= 0)
-			return err ? err : -ECHILD;
+		err = recv_msg(sock, &tag, &fd, text, &len);
+		if (err <= 0) {
+			err = err ? err : -ECHILD;
+			break;
+		}
+		if (tag >= TAG_MSG && tag < TAG_MSG + BPFRUN_NR_PRINT_LEVELS &&
+		    fd < 0) {
+			pr_level(tag - TAG_MSG, "%s", text);
+			continue;
+		}
+		err = -EPROTO;
+		if (fd < 0 || len)
+			break;
 		if (tag == TAG_IMAGE) {
 			err = take_image(out, fd);
 			close(fd);
-			return err;
+			break;
 		}
 		err = take_fd(out, tag, fd);
 		if (err) {
 			close(fd);
-			return err;
+			break;
 		}
 	}
+	free(text);
+	return err;
 }
 
 /* What the child's end says, when it sent no image. */

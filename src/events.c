@@ -60,8 +60,8 @@ static void count_lost(struct ev_table *t, int cpu, unsigned long long n)
 	if (ev->opts.on_lost)
 		ev->opts.on_lost(ev->opts.ctx, t->name, cpu, n);
 	else
-		fprintf(stderr, "%s: lost %llu events from %s on CPU %d\n",
-			program_invocation_short_name, n, t->name, cpu);
+		pr_warn("lost %llu events from %s on CPU %d\n", n, t->name,
+			cpu);
 }
 
 static int deliver(struct ev_table *t, const void *data, size_t size)

@@ -12,10 +12,12 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* log.c: every message the library prints starts with the command's name. */
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log.c: every message goes to the print function (bpfrun_set_print). */
+void pr_level(enum bpfrun_print_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define pr_err(...) pr_level(BPFRUN_ERROR, __VA_ARGS__)
+#define pr_warn(...) pr_level(BPFRUN_WARN, __VA_ARGS__)
+#define pr_info(...) pr_level(BPFRUN_INFO, __VA_ARGS__)
 /* Print each message only once per process (keyed on the format). */
 void pr_warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int bpfrun_verbose;

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * Every message of the library goes through one print function, the
+ * host's if it set one with bpfrun_set_print() (as libbpf_set_print()):
+ * the library itself never writes to stderr.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
@@ -9,38 +14,37 @@
 
 int bpfrun_verbose;
 
-static void vpr(const char *level, const char *fmt, va_list ap)
+/* "NAME: [warning: ]message" on stderr; info only when verbose. */
+static int default_print(enum bpfrun_print_level level, const char *fmt,
+			 va_list ap)
 {
-	fprintf(stderr, "%s: %s", program_invocation_short_name, level);
-	vfprintf(stderr, fmt, ap);
+	if (level == BPFRUN_INFO && !bpfrun_verbose)
+		return 0;
+	if (level == BPFRUN_OUTPUT)
+		return vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s: %s", program_invocation_short_name,
+		level == BPFRUN_WARN ? "warning: " : "");
+	return vfprintf(stderr, fmt, ap);
 }
 
-void pr_err(const char *fmt, ...)
+static bpfrun_print_fn print_fn = default_print;
+
+bpfrun_print_fn bpfrun_set_print(bpfrun_print_fn fn)
+{
+	bpfrun_print_fn old = print_fn;
+
+	print_fn = fn;
+	return old;
+}
+
+void pr_level(enum bpfrun_print_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	vpr("", fmt, ap);
-	va_end(ap);
-}
-
-void pr_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vpr("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void pr_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!bpfrun_verbose)
+	if (!print_fn)
 		return;
 	va_start(ap, fmt);
-	vpr("", fmt, ap);
+	print_fn(level, fmt, ap);
 	va_end(ap);
 }
 
@@ -55,7 +59,9 @@ void pr_warn_once(const char *fmt, ...)
 			return;
 	if (i < ARRAY_SIZE(seen))
 		seen[i] = fmt;
+	if (!print_fn)
+		return;
 	va_start(ap, fmt);
-	vpr("warning: ", fmt, ap);
+	print_fn(BPFRUN_WARN, fmt, ap);
 	va_end(ap);
 }

@@ -187,7 +187,7 @@ struct bpfrun_func *func_find(struct bpfrun *b, const char *name)
 }
 
 /* The tail of a verifier log is where it says why. */
-static void print_log_tail(const char *log, int lines)
+static const char *log_tail(const char *log, int lines)
 {
 	const char *p = log + strlen(log);
 
@@ -198,9 +198,7 @@ static void print_log_tail(const char *log, int lines)
 	}
 	if (*p == '\n')
 		p++;
-	if (p > log)
-		fprintf(stderr, "...\n");
-	fprintf(stderr, "%s", p);
+	return p;
 }
 
 #define LOG_SIZE (1 << 20)
@@ -242,8 +240,11 @@ int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type)
 			pr_err("the kernel rejected %s from %s: %s\n",
 			       f->name, b->path, strerror(-err));
 		if (log[0]) {
-			fprintf(stderr, "verifier log (end):\n");
-			print_log_tail(log, 20);
+			const char *tail = log_tail(log, 20);
+
+			pr_err("verifier log (end):\n");
+			pr_level(BPFRUN_OUTPUT, "%s%s", tail > log ? "...\n" : "",
+				 tail);
 		}
 		free(log);
 		return err;
