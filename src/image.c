@@ -408,10 +408,62 @@ static int map_create(struct bpfrun_table *t)
 	return fd;
 }
 
+/* What a table may cost the kernel, in bytes (an upper bound). */
+static unsigned long long table_bytes(const struct bpfrun_table *t)
+{
+	unsigned long long n = t->max_entries, per;
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	switch (t->type) {
+	case BPF_MAP_TYPE_RINGBUF:
+		return n;
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		per = (unsigned long long)t->leaf_size * (cpus > 0 ? cpus : 1);
+		break;
+	default:
+		per = t->leaf_size;
+	}
+	return n * (t->key_size + per);
+}
+
+/*
+ * A quarter of the machine's memory for all of a program's maps: a typo in
+ * max_entries (1 << 30) must not take 8 GiB of kernel memory unasked.
+ */
+static int check_memory(const struct bpfrun *b)
+{
+	unsigned long long total = 0, limit;
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	size_t i;
+
+	if (pages <= 0 || psize <= 0)
+		return 0;
+	limit = (unsigned long long)pages * psize / 4;
+	for (i = 0; i < b->ntables; i++) {
+		unsigned long long n = table_bytes(&b->tables[i]);
+
+		total += n;
+		if (n > limit || total > limit) {
+			pr_err("%s: table %s needs %llu MiB of kernel memory (%u entries), and the program's maps may have %llu MiB at most (a quarter of this machine's memory); make max_entries smaller\n",
+			       b->path ? b->path : "program",
+			       b->tables[i].name, n >> 20,
+			       b->tables[i].max_entries, limit >> 20);
+			return -E2BIG;
+		}
+	}
+	return 0;
+}
+
 int image_bind(struct bpfrun *b, bool create)
 {
-	int *idx, *fds, err = 0;
+	int *idx, *fds, err;
 	size_t i;
+
+	err = check_memory(b);
+	if (err)
+		return err;
 
 	idx = calloc(b->ntables + 1, sizeof(*idx));
 	fds = calloc(b->ntables + 1, sizeof(*fds));
