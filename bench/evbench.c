@@ -22,9 +22,9 @@ static int on_event(void *ctx, const char *table, const void *data,
 
 int main(int argc, char **argv)
 {
-	struct bpfrun_events_opts o = { .on_event = on_event, .pages = 256 };
+	BPFRUN_OPTS(bpfrun_events_opts, o, .on_event = on_event, .pages = 256);
 	const char *wk = getenv("BENCH_WAKEUP");
-	struct bpfrun_opts bo = { 0 };
+	BPFRUN_OPTS(bpfrun_opts, bo);
 	struct bpfrun_events *ev = NULL;
 	struct bpfrun *b = NULL;
 	int no_read = argc > 2 && !strcmp(argv[2], "--no-read");

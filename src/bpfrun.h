@@ -48,7 +48,16 @@ enum bpfrun_kind {
 	BPFRUN_NR_KINDS,
 };
 
+/*
+ * Options structs start with their size, so that a host built against an
+ * older header keeps working with a newer library: declare them with
+ * BPFRUN_OPTS(bpfrun_opts, name, .field = value, ...).
+ */
+#define BPFRUN_OPTS(type, name, ...)                                        \
+	struct type name = { .sz = sizeof(struct type), __VA_ARGS__ }
+
 struct bpfrun_opts {
+	size_t sz;		/* sizeof(struct bpfrun_opts) */
 	const char *const *cflags;	/* extra compiler flags: -DX, -IDIR */
 	size_t ncflags;
 	const char *headers;	/* "auto", "btf" or a DIR; NULL: $BPFRUN_HEADERS or "auto" */
@@ -141,6 +150,7 @@ typedef int (*bpfrun_event_fn)(void *ctx, const char *table, const void *data,
 typedef void (*bpfrun_lost_fn)(void *ctx, const char *table, int cpu,
 			       unsigned long long lost);
 struct bpfrun_events_opts {
+	size_t sz;		/* sizeof(struct bpfrun_events_opts) */
 	size_t pages;		/* per-CPU perf buffer pages; 0: 64 */
 	unsigned wakeup_events;	/* 0: when a quarter of the buffer is full */
 	int drain_ms;		/* 0: 100 */

@@ -206,8 +206,11 @@ int bpfrun_events_open(struct bpfrun *b, const char *table,
 	if (!ev)
 		return -ENOMEM;
 	ev->epfd = -1;
-	if (opts)
-		ev->opts = *opts;
+	err = OPTS_COPY(&ev->opts, opts);
+	if (err) {
+		free(ev);
+		return err;
+	}
 	if (!ev->opts.pages)
 		ev->opts.pages = DEFAULT_PAGES;
 	if (ev->opts.drain_ms <= 0)

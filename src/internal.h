@@ -22,6 +22,14 @@ void pr_level(enum bpfrun_print_level level, const char *fmt, ...)
 void pr_warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int bpfrun_verbose;
 
+/*
+ * A caller's options struct into ours: the fields it knows, zero for the
+ * rest; -EINVAL for a missing size, or for a newer struct that sets fields
+ * this library does not know.
+ */
+int opts_copy(void *dst, size_t dst_size, const void *src, const char *what);
+#define OPTS_COPY(dst, src) opts_copy((dst), sizeof(*(dst)), (src), __func__)
+
 /* hash.c: SHA-256, the library's one hash. */
 struct sha256 {
 	uint32_t h[8];

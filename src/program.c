@@ -76,16 +76,17 @@ out:
 }
 
 int bpfrun_open(struct bpfrun **bp, const char *path,
-		const struct bpfrun_opts *opts)
+		const struct bpfrun_opts *user_opts)
 {
-	static const struct bpfrun_opts none;
+	struct bpfrun_opts o, *opts = &o;
 	struct headers_env env;
 	struct headers_choice h;
 	struct bpfrun *b;
 	int err;
 
-	if (!opts)
-		opts = &none;
+	err = OPTS_COPY(&o, user_opts);
+	if (err)
+		return err;
 	bpfrun_verbose = opts->verbose;
 	err = source_check(path);
 	if (err)

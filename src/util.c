@@ -166,3 +166,27 @@ void file_identity(const char *path, char *buf, size_t len)
 			 st.st_mtim.tv_nsec,
 		 (long long)st.st_ino);
 }
+
+int opts_copy(void *dst, size_t dst_size, const void *src, const char *what)
+{
+	size_t sz, i;
+
+	memset(dst, 0, dst_size);
+	if (!src)
+		return 0;
+	sz = *(const size_t *)src;
+	if (sz < sizeof(size_t)) {
+		pr_err("%s: .sz is not set: declare options with BPFRUN_OPTS()\n",
+		       what);
+		return -EINVAL;
+	}
+	for (i = dst_size; i < sz; i++) {
+		if (((const char *)src)[i]) {
+			pr_err("%s: options this version of libbpfrun (%s) does not know are set\n",
+			       what, bpfrun_version());
+			return -EINVAL;
+		}
+	}
+	memcpy(dst, src, sz < dst_size ? sz : dst_size);
+	return 0;
+}

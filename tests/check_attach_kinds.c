@@ -72,8 +72,8 @@ START_TEST(test_kinds)
 {
 	char def[64], target[PATH_MAX + 64];
 	const char *cflags[] = { def, "-include", "asm/unistd.h" };
-	struct bpfrun_opts opts = { .cflags = cflags, .ncflags = 3,
-				   .no_cache = true };
+	BPFRUN_OPTS(bpfrun_opts, opts, .cflags = cflags, .ncflags = 3,
+		    .no_cache = true);
 	struct bpfrun *b = NULL;
 	int fd, i;
 

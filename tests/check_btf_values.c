@@ -79,8 +79,8 @@ static int open_with(const char *headers, int pid, struct bpfrun **b)
 {
 	char def[64];
 	const char *cflags[] = { def };
-	struct bpfrun_opts o = { .cflags = cflags, .ncflags = 1,
-				 .headers = headers, .no_cache = true };
+	BPFRUN_OPTS(bpfrun_opts, o, .cflags = cflags, .ncflags = 1,
+		    .headers = headers, .no_cache = true);
 
 	snprintf(def, sizeof(def), "-DTARGET_PID=%d", pid);
 	return bpfrun_open(b, src, &o);
@@ -193,7 +193,7 @@ END_TEST
 START_TEST(test_shipped_programs)
 {
 	char cmd[PATH_MAX + 64], path[PATH_MAX];
-	struct bpfrun_opts o = { .headers = "btf", .no_cache = true };
+	BPFRUN_OPTS(bpfrun_opts, o, .headers = "btf", .no_cache = true);
 	int n = 0;
 	FILE *ls;
 

@@ -99,8 +99,8 @@ static unsigned long long run(struct bpfrun *b, int n)
 
 static struct bpfrun *open_prog(bool no_cache)
 {
-	struct bpfrun_opts o = { .cflags = cflags, .ncflags = 1,
-				 .no_cache = no_cache };
+	BPFRUN_OPTS(bpfrun_opts, o, .cflags = cflags, .ncflags = 1,
+		    .no_cache = no_cache);
 	struct bpfrun *b = NULL;
 
 	ck_assert_int_eq(bpfrun_open(&b, src, &o), 0);
@@ -362,7 +362,7 @@ START_TEST(test_headers_clang_read)
 {
 	char inc[PATH_MAX], dash_i[] = "-I", name[PATH_MAX + 8];
 	const char *flags[] = { def, dash_i, inc };
-	struct bpfrun_opts o = { .cflags = flags, .ncflags = 3 };
+	BPFRUN_OPTS(bpfrun_opts, o, .cflags = flags, .ncflags = 3);
 	static const char *const forms[] = {
 		"#include <step.h>\n",
 		"#define HDR \"step.h\"\n#include HDR\n",

@@ -181,12 +181,9 @@ int main(int argc, char **argv)
 {
 	char path[] = "/tmp/runner_events.XXXXXX.c", def[64];
 	const char *cflags[] = { def };
-	struct bpfrun_opts opts = { .cflags = cflags, .ncflags = 1 };
-	struct bpfrun_events_opts eo = {
-		.drain_ms = 100,
-		.on_event = on_event,
-		.on_lost = on_lost,
-	};
+	BPFRUN_OPTS(bpfrun_opts, opts, .cflags = cflags, .ncflags = 1);
+	BPFRUN_OPTS(bpfrun_events_opts, eo, .drain_ms = 100,
+		    .on_event = on_event, .on_lost = on_lost);
 	struct bpfrun_events *ev = NULL;
 	struct bpfrun *b = NULL;
 	struct counts c;

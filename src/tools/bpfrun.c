@@ -432,12 +432,8 @@ static int load_types(struct run *r)
 
 static int open_outputs(struct run *r, struct bpfrun_events **ev)
 {
-	struct bpfrun_events_opts eo = {
-		.on_event = on_event,
-		.on_lost = on_lost,
-		.ctx = r,
-		.pages = r->pages,
-	};
+	BPFRUN_OPTS(bpfrun_events_opts, eo, .on_event = on_event,
+		    .on_lost = on_lost, .ctx = r, .pages = r->pages);
 	size_t i, n = bpfrun_nr_tables(r->t.b);
 	struct bpfrun_table_info ti;
 	char err[256];

@@ -87,13 +87,9 @@ int tool_option(struct tool *t, int c, const char *arg)
 
 int tool_open(struct tool *t)
 {
-	struct bpfrun_opts opts = {
-		.cflags = t->cflags,
-		.ncflags = t->ncflags,
-		.headers = t->headers,
-		.verbose = t->verbose,
-		.no_cache = t->no_cache,
-	};
+	BPFRUN_OPTS(bpfrun_opts, opts, .cflags = t->cflags,
+		    .ncflags = t->ncflags, .headers = t->headers,
+		    .verbose = t->verbose, .no_cache = t->no_cache);
 	char path[PATH_MAX];
 	int err;
 
@@ -141,7 +137,7 @@ int tool_trace_loop(struct tool *t)
 int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 		    void *ctx)
 {
-	struct bpfrun_events_opts o = { .on_event = fn, .ctx = ctx };
+	BPFRUN_OPTS(bpfrun_events_opts, o, .on_event = fn, .ctx = ctx);
 	struct bpfrun_events *ev;
 	int err;
 
