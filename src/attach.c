@@ -178,24 +178,14 @@ static int probe_open(const struct attach_kind *k, const char *name,
 /* "__x64_sys_execve" -> "execve" when that is a syscall with a tracepoint. */
 static int syscall_of_symbol(const char *sym, char *name, size_t len)
 {
-	/* not bare "sys_": it names no symbol on these architectures */
-	static const char *const pfx[] = { "__x64_sys_", "__arm64_sys_",
-					   "__s390x_sys_", "__riscv_sys_" };
+	const char *sc = syscall_name(sym);
 	char rel[PATH_MAX], p[PATH_MAX];
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(pfx); i++) {
-		size_t n = strlen(pfx[i]);
-
-		if (strncmp(sym, pfx[i], n))
-			continue;
-		snprintf(name, len, "%s", sym + n);
-		snprintf(rel, sizeof(rel), "events/syscalls/sys_enter_%s",
-			 name);
-		if (!tracefs_path(rel, p, sizeof(p)) && is_dir(p))
-			return 0;
-	}
-	return -ENOENT;
+	if (!sc)
+		return -ENOENT;
+	snprintf(name, len, "%s", sc);
+	snprintf(rel, sizeof(rel), "events/syscalls/sys_enter_%s", name);
+	return !tracefs_path(rel, p, sizeof(p)) && is_dir(p) ? 0 : -ENOENT;
 }
 
 /* Without kprobes, a kprobe on a syscall's function can be its tracepoint. */

@@ -79,6 +79,8 @@ int ksym_next(struct ksym_iter *it);
 void ksym_close(struct ksym_iter *it);
 /* 0: found (*addr set, may be 0 when hidden), -ENOENT: not there. */
 int ksym_lookup(const char *path, const char *name, unsigned long long *addr);
+/* The syscall a kernel function is ("__x64_sys_execve" -> "execve"), or NULL. */
+const char *syscall_name(const char *sym);
 /* bpfrun_syscall_fnname() without the messages. */
 int syscall_symbol(const char *kallsyms, const char *name, char *buf,
 		   size_t len);

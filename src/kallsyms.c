@@ -65,12 +65,25 @@ int ksym_lookup(const char *path, const char *name, unsigned long long *addr)
 	return err;
 }
 
-/* bcc's order; the first that names a symbol wins. */
+/* bcc's order; the first that names a symbol wins. The one list. */
 static const char *const syscall_prefixes[] = {
 	"sys_",		    "__x64_sys_",    "__x32_compat_sys_",
 	"__ia32_compat_sys_", "__arm64_sys_",  "__s390x_sys_",
 	"__s390_sys_",	    "__riscv_sys_",
 };
+
+const char *syscall_name(const char *sym)
+{
+	size_t i, n;
+
+	/* from 1: bare "sys_" is also the prefix of ordinary functions */
+	for (i = 1; i < ARRAY_SIZE(syscall_prefixes); i++) {
+		n = strlen(syscall_prefixes[i]);
+		if (!strncmp(sym, syscall_prefixes[i], n) && sym[n])
+			return sym + n;
+	}
+	return NULL;
+}
 
 int syscall_symbol(const char *kallsyms, const char *name, char *buf,
 		   size_t len)

@@ -71,6 +71,19 @@ START_TEST(test_ksym_lookup)
 }
 END_TEST
 
+/* The same prefix list both ways: symbol -> syscall name. */
+START_TEST(test_syscall_name)
+{
+	ck_assert_str_eq(syscall_name("__x64_sys_execve"), "execve");
+	ck_assert_str_eq(syscall_name("__arm64_sys_openat"), "openat");
+	ck_assert_str_eq(syscall_name("__ia32_compat_sys_open"), "open");
+	/* bare sys_ names ordinary functions too (sys_copyarea) */
+	ck_assert_ptr_null(syscall_name("sys_copyarea"));
+	ck_assert_ptr_null(syscall_name("__x64_sys_"));
+	ck_assert_ptr_null(syscall_name("tcp_v4_connect"));
+}
+END_TEST
+
 Suite *make_kallsyms_suite(void)
 {
 	Suite *s = suite_create("kallsyms");
@@ -81,6 +94,7 @@ Suite *make_kallsyms_suite(void)
 	tcase_add_test(tc, test_syscall_fnname_missing);
 	tcase_add_test(tc, test_syscall_fnname_hidden);
 	tcase_add_test(tc, test_ksym_lookup);
+	tcase_add_test(tc, test_syscall_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
