@@ -388,8 +388,6 @@ static int child_print(enum bpfrun_print_level level, const char *fmt,
 	size_t len, off;
 	int n;
 
-	if (level == BPFRUN_INFO && !bpfrun_verbose)
-		return 0;
 	n = vasprintf(&text, fmt, ap);
 	if (n < 0)
 		return n;
