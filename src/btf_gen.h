@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Inside the BTF header tree (btf_tree.c, the cache and entry point;
+ * btf_gen.c, the generator) and the pieces it is made with: growable
+ * strings and name sets (sbuf.c), a scanner for C headers (cscan.c) and
+ * libbcc's embedded headers (bcc_headers.c).
+ */
+#ifndef BPFRUN_BTF_GEN_H
+#define BPFRUN_BTF_GEN_H
+
+#include <bpf/btf.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "internal.h"
+
+/* Bump whenever the generated tree changes for the same inputs. */
+#define FORMAT_VERSION		2
+#define DEFAULT_BTF		"/sys/kernel/btf/vmlinux"
+#define RENAME_PREFIX		"__vmlinux_"
+#define STAMP_NAME		"bpfrun-btf-tree.txt"
+#define TMP_PREFIX		".tmp-"
+/* Leftovers of interrupted runs older than this are removed. */
+#define TMP_MAX_AGE		3600
+
+/* sbuf.c: a growable text buffer; errors stick: check ->err at the end. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	int err;
+};
+void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap);
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sb_free(struct sbuf *b);
+
+/* sbuf.c: sorted sets of names. */
+struct nameset {
+	char **v;
+	size_t n, cap;
+	bool sorted;
+};
+int ns_add(struct nameset *s, const char *name, size_t len);
+void ns_sort(struct nameset *s);
+bool ns_has(const struct nameset *s, const char *name);
+void ns_free(struct nameset *s);
+
+/* cscan.c: the names C headers define (macros, tags, enumerators, typedefs). */
+struct cnames {
+	struct nameset macros;
+	struct nameset tags;
+	struct nameset enum_tags;	/* tags of enums, also in ->tags */
+	struct nameset enumerators;
+	struct nameset typedefs;
+	int err;
+};
+void scan_c(struct cnames *c, const char *s, size_t len);
+void cnames_sort(struct cnames *c);
+void cnames_free(struct cnames *c);
+bool is_ident(int ch);
+
+/* bcc_headers.c: libbcc's force-included headers, read out of libbcc.so. */
+struct bcc_headers {
+	char *blob;		/* the file they were read from */
+	size_t blob_len;
+	const char *bpf_h;	/* its uapi bpf.h */
+	size_t bpf_h_len;
+	const char *helpers_h;	/* its helpers.h */
+	size_t helpers_h_len;
+	char source[PATH_MAX];
+};
+int bcc_headers_load(struct bcc_headers *h);
+void bcc_headers_free(struct bcc_headers *h);
+int read_whole(const char *path, char **data, size_t *len);
+
+/* btf_gen.c: the generator. */
+struct gen {
+	const char *btf_path;
+	struct btf *btf;
+	struct bcc_headers bcc;
+	struct cnames libbcc;		/* names libbcc's headers define */
+	struct nameset pre_macros;	/* macros defined before the dump */
+	struct nameset wrap;		/* ... that the dump also uses */
+	struct nameset km_names;	/* names in btf_kmacros.h */
+	struct nameset km_enums;	/* ... that BTF has as enumerators */
+	struct sbuf kconfig;		/* the kernel config, or empty */
+	char kconfig_src[PATH_MAX];
+	char release[65];
+	unsigned renamed_types, renamed_enumerators, grown_arrays;
+	int dirfd;
+};
+int read_kconfig(const char *release, struct sbuf *out, char *src,
+		 size_t len);
+/* Write the tree for @g into g->dirfd, its stamp carrying @key. */
+int btf_gen_tree(struct gen *g, const char *key);
+
+#endif
