@@ -127,59 +127,54 @@ static int tree_valid(const char *dir, const char *key)
  * within a boot, so the answer is kept per boot id, with libbcc's file
  * identity (a new libbcc is a new key), and checked against the stamp.
  */
-static int memo_path(const char *root, char *buf, size_t len)
+/*
+ * Per boot, which tree the running kernel's BTF gave, so that a warm start
+ * does not read and hash 5 MiB of BTF: kept in the store under the boot id
+ * and libbcc's identity, and believed only while the tree is still valid.
+ */
+static int memo_key(char *key, size_t len)
 {
-	char id[64];
+	char id[64], lib[96];
 	int err = boot_id(id, sizeof(id));
 
 	if (err)
 		return err;
-	return snprintf(buf, len, "%s/boot-%s", root, id) >= (int)len ?
-		       -ENAMETOOLONG : 0;
+	file_identity(LIBBCC_SONAME, lib, sizeof(lib));
+	return snprintf(key, len, "btf tree, boot %s, libbcc %s", id, lib) >=
+			       (int)len ? -ENAMETOOLONG : 0;
 }
 
 static int memo_read(const char *root, char *tree, size_t len)
 {
-	char p[PATH_MAX], lib[96], want[96], key[65], dir[PATH_MAX];
-	FILE *f;
-	int fd, ok;
+	char mkey[256], key[65], dir[PATH_MAX];
+	size_t n;
+	void *buf;
+	int err, ok;
 
-	if (memo_path(root, p, sizeof(p)))
-		return -ENOENT;
-	fd = open_trusted(p, O_RDONLY);
-	if (fd < 0)
-		return fd;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
-	ok = fscanf(f, "libbcc %95[0-9 ]\nkey %64s\ntree %4095s\n", lib, key,
-		    dir) == 3;
-	fclose(f);
-	file_identity(LIBBCC_SONAME, want, sizeof(want));
-	if (!ok || strcmp(lib, want) || strlen(key) != 64 ||
-	    strncmp(dir, root, strlen(root)) || !tree_valid(dir, key) ||
+	err = memo_key(mkey, sizeof(mkey));
+	if (!err)
+		err = store_get("memo", mkey, &buf, &n);
+	if (err)
+		return err;
+	ok = sscanf(buf, "key %64s\ntree %4095s\n", key, dir) == 2;
+	free(buf);
+	if (!ok || strlen(key) != 64 || strncmp(dir, root, strlen(root)) ||
+	    !tree_valid(dir, key) ||
 	    (size_t)snprintf(tree, len, "%s", dir) >= len)
 		return -ESTALE;
 	return 0;
 }
 
-static void memo_write(const char *root, const char *tree, const char *key)
+static void memo_write(const char *tree, const char *key)
 {
-	char p[PATH_MAX], tmp[PATH_MAX + 16], lib[96];
-	FILE *f;
+	char mkey[256], text[PATH_MAX + 100];
+	int n;
 
-	if (memo_path(root, p, sizeof(p)))
+	if (memo_key(mkey, sizeof(mkey)))
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.%d", p, (int)getpid());
-	f = fopen(tmp, "wx");
-	if (!f)
-		return;
-	file_identity(LIBBCC_SONAME, lib, sizeof(lib));
-	fprintf(f, "libbcc %s\nkey %s\ntree %s\n", lib, key, tree);
-	if (fclose(f) || rename(tmp, p))
-		unlink(tmp);
+	n = snprintf(text, sizeof(text), "key %s\ntree %s\n", key, tree);
+	if (n > 0 && (size_t)n < sizeof(text))
+		store_put("memo", mkey, text, n);
 }
 
 /* Was the tree in @dir made from the running kernel's BTF? */
@@ -408,7 +403,7 @@ int btf_tree_get(const char *btf_path, char *buf, size_t len)
 done:
 	snprintf(buf, len, "%s", final);
 	if (running)
-		memo_write(root, final, key);
+		memo_write(final, key);
 	err = 0;
 out:
 	if (tmp[0])

@@ -212,7 +212,7 @@ void compiled_free(struct compiled *c);
 /* store.c: one on-disk store for every cache, entries named by their key. */
 /*
  * Read the entry for @key in cache subdirectory @sub: 0 and a malloc()ed
- * copy, -ENOENT when there is none; an entry not owned by root alone, or
+ * copy (with a NUL after it), -ENOENT when there is none; an entry not owned by root alone, or
  * whose content does not match the hash stored with it, is refused.
  */
 int store_get(const char *sub, const char *key, void **buf, size_t *len);

@@ -72,6 +72,20 @@ static const char *const syscall_prefixes[] = {
 	"__s390_sys_",	    "__riscv_sys_",
 };
 
+/* Is @sym (@n bytes) one of the syscall prefixes followed by @name? */
+static bool syscall_name_is(const char *sym, size_t n, const char *name)
+{
+	size_t i, p, l = strlen(name);
+
+	for (i = 0; i < ARRAY_SIZE(syscall_prefixes); i++) {
+		p = strlen(syscall_prefixes[i]);
+		if (n == p + l && !memcmp(sym, syscall_prefixes[i], p) &&
+		    !memcmp(sym + p, name, l))
+			return true;
+	}
+	return false;
+}
+
 const char *syscall_name(const char *sym)
 {
 	size_t i, n;
@@ -121,53 +135,47 @@ int syscall_symbol(const char *kallsyms, const char *name, char *buf,
 
 /*
  * Reading /proc/kallsyms costs ~25 ms; a syscall's symbol is core kernel and
- * fixed for a boot, so answers are kept per boot id in the root-owned cache.
+ * fixed for a boot, so answers are kept per boot id in the store.
  */
-static int memo_open(int flags)
+static int memo_key(const char *name, char *key, size_t len)
 {
-	char dir[PATH_MAX], id[64], p[PATH_MAX + 80];
+	char id[64];
 
-	if (geteuid() || boot_id(id, sizeof(id)) ||
-	    cache_dir("ksyms", dir, sizeof(dir)))
+	if (geteuid() || boot_id(id, sizeof(id)))
 		return -EPERM;
-	snprintf(p, sizeof(p), "%s/syscalls-%s", dir, id);
-	return open_trusted(p, flags);
+	return snprintf(key, len, "syscall symbol, boot %s: %s", id, name) >=
+			       (int)len ? -ENAMETOOLONG : 0;
 }
 
 static int memo_get(const char *name, char *buf, size_t len)
 {
-	char line[256], *sp;
-	int fd = memo_open(O_RDONLY), err = -ENOENT;
-	FILE *f;
+	char key[256];
+	void *sym;
+	size_t n;
+	int err;
 
-	if (fd < 0)
-		return fd;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
+	err = memo_key(name, key, sizeof(key));
+	if (!err)
+		err = store_get("memo", key, &sym, &n);
+	if (err)
+		return err;
+	if (n && n < len && memchr(sym, '\0', n) == NULL &&
+	    syscall_name_is(sym, n, name)) {
+		memcpy(buf, sym, n);
+		buf[n] = '\0';
+	} else {
+		err = -ESTALE;
 	}
-	while (err && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		sp = strchr(line, ' ');
-		if (!sp || strncmp(line, name, sp - line) ||
-		    (size_t)(sp - line) != strlen(name))
-			continue;
-		if ((size_t)snprintf(buf, len, "%s", sp + 1) < len)
-			err = 0;
-	}
-	fclose(f);
+	free(sym);
 	return err;
 }
 
 static void memo_put(const char *name, const char *sym)
 {
-	int fd = memo_open(O_WRONLY | O_APPEND | O_CREAT);
+	char key[256];
 
-	if (fd < 0)
-		return;
-	dprintf(fd, "%s %s\n", name, sym);	/* one write: appends never interleave */
-	close(fd);
+	if (!memo_key(name, key, sizeof(key)))
+		store_put("memo", key, sym, strlen(sym));
 }
 
 int bpfrun_syscall_fnname(const char *kallsyms, const char *name, char *buf,

@@ -148,6 +148,7 @@ int store_get(const char *sub, const char *key, void **out, size_t *outlen)
 		*out = malloc(n + 1);
 		if (*out) {
 			memcpy(*out, buf, n);
+			((char *)*out)[n] = '\0';	/* text payloads read as strings */
 			*outlen = n;
 		} else {
 			err = -ENOMEM;
