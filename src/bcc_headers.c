@@ -25,51 +25,6 @@
 /* ------------------------------------------------------------------ */
 /* libbcc's force-included headers, read out of libbcc.so. */
 
-int read_whole(const char *path, char **data, size_t *len)
-{
-	size_t cap = 1 << 16, n = 0;
-	char *buf = NULL, *nb;
-	int fd, err = 0;
-	ssize_t r;
-
-	*data = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (!buf || n + 1 >= cap) {
-			if (buf)
-				cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (!r)
-			break;
-		n += r;
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	buf[n] = '\0';
-	*data = buf;
-	*len = n;
-	return 0;
-}
-
 /* libbcc keeps each embedded header as a NUL-terminated string. */
 static const char *find_embedded(const char *blob, size_t len,
 				 const char *marker, size_t *out_len)
@@ -146,7 +101,7 @@ int bcc_headers_load(struct bcc_headers *h)
 	memset(h, 0, sizeof(*h));
 	err = find_libbcc(so, sizeof(so));
 	if (!err)
-		err = read_whole(so, &h->blob, &h->blob_len);
+		err = read_whole(so, 0, &h->blob, &h->blob_len);
 	if (!err) {
 		h->bpf_h = find_embedded(h->blob, h->blob_len,
 					 "#ifndef _UAPI__LINUX_BPF_H__\n",
@@ -165,7 +120,7 @@ int bcc_headers_load(struct bcc_headers *h)
 	 * thing. Renaming whole enums covers most of the drift between the
 	 * two; a name it misses shows up as a "redefinition" compile error.
 	 */
-	err = read_whole("/usr/include/linux/bpf.h", &h->blob, &h->blob_len);
+	err = read_whole("/usr/include/linux/bpf.h", 0, &h->blob, &h->blob_len);
 	if (err) {
 		pr_err("cannot find the uapi bpf.h that libbcc force-includes: neither in %s nor as /usr/include/linux/bpf.h; install libbpfcc (or linux-libc-dev)\n",
 		       LIBBCC_SONAME);

@@ -73,7 +73,6 @@ struct bcc_headers {
 };
 int bcc_headers_load(struct bcc_headers *h);
 void bcc_headers_free(struct bcc_headers *h);
-int read_whole(const char *path, char **data, size_t *len);
 
 /* btf_gen.c: the generator. */
 struct gen {

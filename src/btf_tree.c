@@ -292,7 +292,7 @@ int btf_tree_get(const char *btf_path, char *buf, size_t len)
 	    !memo_read(root, buf, len))
 		return 0;
 
-	err = read_whole(g.btf_path, &data, &size);
+	err = read_whole(g.btf_path, 0, &data, &size);
 	if (err) {
 		if (err == -ENOENT && !btf_path)
 			pr_err("%s does not exist: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF), so no header tree can be made from it; install the headers of the running kernel instead\n",

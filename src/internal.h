@@ -44,7 +44,11 @@ void sha256_hex(struct sha256 *s, char *hex);
 void sha256_buf(const void *data, size_t len, char *hex);
 
 /* util.c */
+/* Up to @len - 1 bytes of a small file (/proc, tracefs), NUL-terminated. */
 int read_file(const char *path, char *buf, size_t len);
+/* A whole file, NUL after it; -EFBIG past @max bytes (0: no limit). */
+int read_whole(const char *path, size_t max, char **data, size_t *len);
+int read_fd_whole(int fd, size_t max, char **data, size_t *len);
 int path_exists(const char *path);
 int is_dir(const char *path);
 /*

@@ -93,11 +93,9 @@ static int entry_path(const char *sub, const char *key, char *buf, size_t len)
 }
 
 /* A whole file, if root owns it and nobody else may write it. */
-static int read_trusted(const char *path, unsigned char **buf, size_t *len)
+static int read_trusted(const char *path, char **buf, size_t *len)
 {
-	struct stat st;
-	ssize_t n;
-	int fd;
+	int fd, err;
 
 	fd = open_trusted(path, O_RDONLY);
 	if (fd == -EPERM)
@@ -105,30 +103,16 @@ static int read_trusted(const char *path, unsigned char **buf, size_t *len)
 			path);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) || st.st_size > MAX_ENTRY) {
-		close(fd);
-		return -EFBIG;
-	}
-	*buf = malloc(st.st_size + 1);
-	if (!*buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	n = read(fd, *buf, st.st_size);
+	err = read_fd_whole(fd, MAX_ENTRY, buf, len);
 	close(fd);
-	if (n != st.st_size) {
-		free(*buf);
-		return -EIO;
-	}
-	*len = n;
-	return 0;
+	return err;
 }
 
 int store_get(const char *sub, const char *key, void **out, size_t *outlen)
 {
 	char path[PATH_MAX];
-	unsigned char *data;
 	const void *buf;
+	char *data;
 	size_t len, n;
 	int err;
 

@@ -33,6 +33,58 @@ int read_file(const char *path, char *buf, size_t len)
 	return n;
 }
 
+int read_fd_whole(int fd, size_t max, char **data, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = NULL, *nb;
+	ssize_t r;
+
+	*data = NULL;
+	*len = 0;
+	for (;;) {
+		if (!buf || n + 1 >= cap) {
+			if (buf)
+				cap *= 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			r = -errno;
+			free(buf);
+			return r;
+		}
+		if (!r)
+			break;
+		n += r;
+		if (max && n > max) {
+			free(buf);
+			return -EFBIG;
+		}
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+int read_whole(const char *path, size_t max, char **data, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = read_fd_whole(fd, max, data, len);
+	close(fd);
+	return err;
+}
+
 int path_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
