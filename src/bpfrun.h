@@ -193,6 +193,13 @@ void bpfrun_handle_signals(void);
 bool bpfrun_stopped(void);
 void bpfrun_stop(void);
 
+/*
+ * Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK: a process-wide
+ * limit, so the host raises it (to infinity) if it wants; the library
+ * never changes it.
+ */
+int bpfrun_raise_memlock(void);
+
 /* Root check with a message that says what to do. */
 int bpfrun_need_root(void);
 

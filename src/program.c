@@ -207,7 +207,6 @@ static const char *log_tail(const char *log, int lines)
 int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
-	static int rlimit_done;
 	char *log;
 	int fd, err;
 
@@ -215,13 +214,6 @@ int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type)
 		return -EINVAL;
 	if (f->fd[type] >= 0)
 		return f->fd[type];
-	/* kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK */
-	if (!rlimit_done) {
-		struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
-
-		setrlimit(RLIMIT_MEMLOCK, &r);
-		rlimit_done = 1;
-	}
 	log = malloc(LOG_SIZE);
 	if (!log)
 		return -ENOMEM;
@@ -435,6 +427,13 @@ int bpfrun_find_program(const char *name, const char *override, char *buf,
 		return err;
 	}
 	return 0;
+}
+
+int bpfrun_raise_memlock(void)
+{
+	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
+
+	return setrlimit(RLIMIT_MEMLOCK, &r) ? -errno : 0;
 }
 
 int bpfrun_need_root(void)

@@ -96,6 +96,7 @@ int tool_open(struct tool *t)
 	err = bpfrun_need_root();
 	if (err)
 		return err;
+	bpfrun_raise_memlock();
 	err = bpfrun_find_program(t->name, t->program, path, sizeof(path));
 	if (err)
 		return err;
