@@ -195,6 +195,12 @@ int image_decode(struct bpfrun *b, struct image_deps *deps, const void *buf,
  * that has none when @create (a warm start); the one place maps are made.
  */
 int image_bind(struct bpfrun *b, bool create);
+/*
+ * Map loads (BPF_PSEUDO_MAP_FD) that name from[t] are made to name to[t]:
+ * libbcc's fds to table indices in an image, indices to fds when bound.
+ */
+void func_remap_maps(struct bpfrun_func *f, const int *from, const int *to,
+		     size_t n);
 
 /*
  * compile.c: libbcc, dlopen()ed here and nowhere else, in a child process:
@@ -244,12 +250,6 @@ int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 struct bpfrun_func *func_find(struct bpfrun *b, const char *name);
 /* Load @f as @type; returns the fd (owned by @f) or -errno. */
 int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type);
-/*
- * Map loads (BPF_PSEUDO_MAP_FD) that name from[t] are made to name to[t]:
- * libbcc's fds to ours, ours to table indices in a cache entry, and back.
- */
-void func_remap_maps(struct bpfrun_func *f, const int *from, const int *to,
-		     size_t n);
 /* Does the function read memory through its context pointer? */
 bool func_reads_ctx(const struct bpfrun_func *f);
 int link_add(struct bpfrun *b, int fd, enum bpfrun_kind kind, const char *func,

@@ -247,29 +247,6 @@ int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type)
 	return fd;
 }
 
-void func_remap_maps(struct bpfrun_func *f, const int *from, const int *to,
-		     size_t n)
-{
-	size_t i, t;
-
-	for (i = 0; i + 1 < f->ninsns; i++) {
-		struct bpf_insn *in = &f->insns[i];
-
-		if (in->code != (BPF_LD | BPF_DW | BPF_IMM))
-			continue;
-		if (in->src_reg == BPF_PSEUDO_MAP_FD) {
-			/* the first match only: a new value may equal an old one */
-			for (t = 0; t < n; t++) {
-				if (from[t] >= 0 && in->imm == from[t]) {
-					in->imm = to[t];
-					break;
-				}
-			}
-		}
-		i++;	/* the second half of the 16-byte load */
-	}
-}
-
 /*
  * Does @f load memory through its context pointer (r1 at entry)? Followed
  * through register copies; a context pointer spilled to the stack counts as
