@@ -10,5 +10,6 @@ Suite *make_attach_suite(void);
 Suite *make_program_suite(void);
 Suite *make_headers_suite(void);
 Suite *make_btf_tree_suite(void);
+Suite *make_image_suite(void);
 
 #endif
