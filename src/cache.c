@@ -101,7 +101,7 @@ int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
 		pr_info("cache entry is stale: %s changed\n", changed);
 		goto out;
 	}
-	err = image_bind(b, true);
+	err = image_bind(b);
 	if (!err)
 		pr_info("loaded the compiled program from the cache (%zu files checked)\n",
 			deps.n);
@@ -112,18 +112,14 @@ out:
 	return err;
 }
 
-/* Inner maps and tables libbcc made no map for are libbcc's business. */
+/* Maps only libbcc can make need a compile every time. */
 static bool cacheable(const struct bpfrun *b)
 {
 	size_t i;
 
-	for (i = 0; i < b->ntables; i++) {
-		const struct bpfrun_table *t = &b->tables[i];
-
-		if (t->fd < 0 || t->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-		    t->type == BPF_MAP_TYPE_HASH_OF_MAPS)
+	for (i = 0; i < b->ntables; i++)
+		if (table_from_libbcc(&b->tables[i]))
 			return false;
-	}
 	return true;
 }
 

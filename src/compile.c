@@ -9,6 +9,8 @@
  * hands back an image and the maps libbcc made, over a socket.
  */
 #define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -152,6 +154,52 @@ static int copy_tables(struct bpfrun *b, void *m)
 				return -ENOMEM;
 		}
 	}
+	return 0;
+}
+
+/*
+ * The types libbcc gave its maps (what bpf_spin_lock and friends need), so
+ * that our maps are made with the same: the type ids of each map and the
+ * program's BTF, read back from the kernel.
+ */
+static int copy_btf(struct bpfrun *b)
+{
+	unsigned btf_id = 0;
+	const void *raw;
+	struct btf *btf;
+	unsigned size;
+	size_t i;
+
+	for (i = 0; i < b->ntables; i++) {
+		struct bpfrun_table *t = &b->tables[i];
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (t->fd < 0 || bpf_obj_get_info_by_fd(t->fd, &info, &len))
+			continue;
+		if (!info.btf_id || (btf_id && info.btf_id != btf_id))
+			continue;
+		btf_id = info.btf_id;
+		t->btf_key_type_id = info.btf_key_type_id;
+		t->btf_value_type_id = info.btf_value_type_id;
+	}
+	if (!btf_id)
+		return 0;
+	btf = btf__load_from_kernel_by_id(btf_id);
+	raw = btf ? btf__raw_data(btf, &size) : NULL;
+	if (raw) {
+		b->btf = malloc(size);
+		if (b->btf) {
+			memcpy(b->btf, raw, size);
+			b->btf_len = size;
+		}
+	}
+	btf__free(btf);
+	if (b->btf)
+		return 0;
+	/* without the BTF, no map may claim types in it */
+	for (i = 0; i < b->ntables; i++)
+		b->tables[i].btf_key_type_id = b->tables[i].btf_value_type_id = 0;
 	return 0;
 }
 
@@ -485,6 +533,8 @@ static int child_compile(int sock, const char *path,
 	snprintf(b.license, sizeof(b.license), "%s", bcc.license(m));
 	b.kern_version = bcc.kern_version(m);
 	err = copy_tables(&b, m);
+	if (!err)
+		err = copy_btf(&b);
 	if (!err)
 		err = copy_functions(&b, m);
 	compile_dir(h, dir, sizeof(dir));

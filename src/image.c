@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,14 @@
 
 #include "internal.h"
 
-#define MAGIC "BPFRUNI1"
+#define MAGIC "BPFRUNI2"
 #define TRAILER "END!"
 #define MAX_TABLES 4096
 #define MAX_FUNCS 4096
 #define MAX_FIELDS 4096
 #define MAX_DEPS 65536
 #define MAX_INSNS (1 << 20)	/* the verifier's own limit */
+#define MAX_BTF (64u << 20)
 
 /* --- dependencies --------------------------------------------------------- */
 
@@ -149,6 +151,7 @@ int image_encode(const struct bpfrun *b, const struct image_deps *deps,
 	}
 	put_str(f, b->license);
 	put_u32(f, b->kern_version);
+	put_bytes(f, b->btf ? b->btf : "", b->btf ? b->btf_len : 0);
 	put_u32(f, b->ntables);
 	for (i = 0; i < b->ntables; i++) {
 		const struct bpfrun_table *t = &b->tables[i];
@@ -159,6 +162,8 @@ int image_encode(const struct bpfrun *b, const struct image_deps *deps,
 		put_u32(f, t->leaf_size);
 		put_u32(f, t->max_entries);
 		put_u32(f, t->flags);
+		put_u32(f, t->btf_key_type_id);
+		put_u32(f, t->btf_value_type_id);
 		put_str(f, t->key_desc);
 		put_str(f, t->leaf_desc);
 		put_u32(f, t->nfields);
@@ -294,6 +299,10 @@ static void get_tables(struct reader *r, struct bpfrun *b)
 		t->leaf_size = get_u32(r);
 		t->max_entries = get_u32(r);
 		t->flags = get_u32(r);
+		t->btf_key_type_id = get_u32(r);
+		t->btf_value_type_id = get_u32(r);
+		if ((t->btf_key_type_id || t->btf_value_type_id) && !b->btf)
+			r->err = -EINVAL;
 		t->key_desc = get_str(r);
 		t->leaf_desc = get_str(r);
 		t->nfields = get_count(r, MAX_FIELDS);
@@ -382,6 +391,14 @@ int image_decode(struct bpfrun *b, struct image_deps *deps, const void *buf,
 		free(lic);
 	}
 	b->kern_version = get_u32(&r);
+	b->btf = get_bytes(&r, &b->btf_len);
+	if (!r.err && (b->btf_len > MAX_BTF || !b->btf_len)) {
+		if (b->btf_len > MAX_BTF)
+			r.err = -EINVAL;
+		free(b->btf);
+		b->btf = NULL;
+		b->btf_len = 0;
+	}
 	if (!r.err)
 		get_tables(&r, b);
 	if (!r.err)
@@ -417,12 +434,17 @@ void func_remap_maps(struct bpfrun_func *f, const int *from, const int *to,
 }
 
 
-static int map_create(struct bpfrun_table *t)
+static int map_create(struct bpfrun_table *t, int btf_fd)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o);
 	int fd;
 
 	o.map_flags = t->flags;
+	if (btf_fd >= 0 && t->btf_value_type_id) {
+		o.btf_fd = btf_fd;
+		o.btf_key_type_id = t->btf_key_type_id;
+		o.btf_value_type_id = t->btf_value_type_id;
+	}
 	fd = bpf_map_create(t->type, t->name, t->key_size, t->leaf_size,
 			    t->max_entries, &o);
 	if (fd < 0)
@@ -480,8 +502,39 @@ static int check_memory(const struct bpfrun *b)
 	return 0;
 }
 
-int image_bind(struct bpfrun *b, bool create)
+bool table_from_libbcc(const struct bpfrun_table *t)
 {
+	return t->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	       t->type == BPF_MAP_TYPE_HASH_OF_MAPS;
+}
+
+/* The program's BTF in the kernel, for maps that have types in it. */
+static struct btf *btf_load(const struct bpfrun *b)
+{
+	struct btf *btf;
+	int err;
+
+	if (!b->btf)
+		return NULL;
+	btf = btf__new(b->btf, b->btf_len);
+	if (!btf) {
+		pr_warn("%s: the program's BTF does not parse: maps get no types\n",
+			b->path);
+		return NULL;
+	}
+	err = btf__load_into_kernel(btf);
+	if (err) {
+		pr_warn("%s: the kernel refused the program's BTF (%s): maps get no types\n",
+			b->path, strerror(-err));
+		btf__free(btf);
+		return NULL;
+	}
+	return btf;
+}
+
+int image_bind(struct bpfrun *b)
+{
+	struct btf *btf = NULL;
 	int *idx, *fds, err;
 	size_t i;
 
@@ -498,8 +551,10 @@ int image_bind(struct bpfrun *b, bool create)
 	for (i = 0; i < b->ntables; i++) {
 		struct bpfrun_table *t = &b->tables[i];
 
-		if (t->fd < 0 && create) {
-			t->fd = map_create(t);
+		if (t->fd < 0) {
+			if (!btf && b->btf)
+				btf = btf_load(b);
+			t->fd = map_create(t, btf ? btf__fd(btf) : -1);
 			if (t->fd < 0) {
 				err = t->fd;
 				goto out;
@@ -512,6 +567,7 @@ int image_bind(struct bpfrun *b, bool create)
 	for (i = 0; i < b->nfuncs; i++)
 		func_remap_maps(&b->funcs[i], idx, fds, b->ntables);
 out:
+	btf__free(btf);	/* the maps keep the kernel's copy */
 	free(idx);
 	free(fds);
 	return err;

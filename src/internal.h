@@ -136,6 +136,7 @@ struct bpfrun_table {
 	int type;
 	unsigned key_size, leaf_size, max_entries;
 	int flags;
+	unsigned btf_key_type_id, btf_value_type_id;	/* 0: none */
 	char *key_desc, *leaf_desc;
 	char **fields;			/* perf_submit() fields, "name#type" */
 	size_t nfields;
@@ -153,6 +154,8 @@ struct bpfrun {
 	char *path;
 	char license[128];
 	unsigned kern_version;
+	void *btf;		/* the program's BTF (raw), for its maps */
+	size_t btf_len;
 	struct bpfrun_func *funcs;
 	size_t nfuncs;
 	struct bpfrun_table *tables;
@@ -191,10 +194,13 @@ int image_encode(const struct bpfrun *b, const struct image_deps *deps,
 int image_decode(struct bpfrun *b, struct image_deps *deps, const void *buf,
 		 size_t len);
 /*
- * Point map loads at the tables' fds, first creating a map for each table
- * that has none when @create (a warm start); the one place maps are made.
+ * Create a map for each table that has none, with the program's BTF types,
+ * and point map loads at the tables' fds: the one place maps are made, on
+ * a warm start and a cold one alike.
  */
-int image_bind(struct bpfrun *b, bool create);
+int image_bind(struct bpfrun *b);
+/* A table only libbcc can make (map-in-map: its inner map is libbcc's). */
+bool table_from_libbcc(const struct bpfrun_table *t);
 /*
  * Map loads (BPF_PSEUDO_MAP_FD) that name from[t] are made to name to[t]:
  * libbcc's fds to table indices in an image, indices to fds when bound.

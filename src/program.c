@@ -62,11 +62,14 @@ static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 		       b->path);
 		goto out;
 	}
+	/* libbcc's maps are kept only where we cannot make them the same */
 	for (i = 0; i < c.nfds; i++) {
+		if (!table_from_libbcc(&b->tables[i]))
+			continue;
 		b->tables[i].fd = c.fds[i];
 		c.fds[i] = -1;
 	}
-	err = image_bind(b, false);
+	err = image_bind(b);
 	if (!err && !opts->no_cache)
 		cache_store(b, &c, b->path, opts->cflags, opts->ncflags, h);
 out:
@@ -153,6 +156,9 @@ static void program_reset(struct bpfrun *b)
 	}
 	free(b->funcs);
 	free(b->tables);
+	free(b->btf);
+	b->btf = NULL;
+	b->btf_len = 0;
 	b->funcs = NULL;
 	b->tables = NULL;
 	b->nfuncs = 0;

@@ -328,6 +328,46 @@ START_TEST(test_damaged_entry)
 }
 END_TEST
 
+static void map_info(struct bpfrun *b, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, len);
+	ck_assert_int_eq(bpf_obj_get_info_by_fd(bpfrun_table_fd(b, "counts"),
+						info, &len), 0);
+}
+
+/*
+ * A warm start makes its maps as the cold one does, through the same code:
+ * the same kind, sizes and flags, and the same BTF types (which
+ * bpf_spin_lock and friends need).
+ */
+START_TEST(test_maps_same_warm_cold)
+{
+	struct headers_choice h = headers();
+	struct bpf_map_info cold, warm;
+	struct bpfrun *b;
+
+	b = open_prog(false);
+	map_info(b, &cold);
+	bpfrun_close(b);
+	ck_assert_int_eq(from_cache(&h, NULL), 0);
+	b = open_prog(false);
+	map_info(b, &warm);
+	bpfrun_close(b);
+	ck_assert_uint_eq(cold.type, warm.type);
+	ck_assert_uint_eq(cold.key_size, warm.key_size);
+	ck_assert_uint_eq(cold.value_size, warm.value_size);
+	ck_assert_uint_eq(cold.max_entries, warm.max_entries);
+	ck_assert_uint_eq(cold.map_flags, warm.map_flags);
+	ck_assert_uint_ne(cold.btf_id, 0);
+	ck_assert_uint_ne(warm.btf_id, 0);
+	ck_assert_uint_ne(cold.btf_value_type_id, 0);
+	ck_assert_uint_eq(cold.btf_key_type_id, warm.btf_key_type_id);
+	ck_assert_uint_eq(cold.btf_value_type_id, warm.btf_value_type_id);
+}
+END_TEST
+
 /* The store's own format: what is read back is what was put, for its key. */
 START_TEST(test_store_format)
 {
@@ -416,6 +456,7 @@ int main(void)
 	tcase_add_test(tc, test_kernel_in_key);
 	tcase_add_test(tc, test_untrusted_entries);
 	tcase_add_test(tc, test_damaged_entry);
+	tcase_add_test(tc, test_maps_same_warm_cold);
 	tcase_add_test(tc, test_store_format);
 	tcase_add_test(tc, test_headers_clang_read);
 	suite_add_tcase(s, tc);
