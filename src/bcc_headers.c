@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "arch.h"
 #include "btf_gen.h"
 
 #ifndef LIBBCC_SONAME
@@ -57,9 +58,9 @@ static int dl_path(void *h, char *buf, size_t len)
 static int find_libbcc(char *buf, size_t len)
 {
 	static const char *const dirs[] = {
-		"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib",
-		"/usr/local/lib", "/usr/local/lib64",
+		"/usr/lib64", "/usr/lib", "/usr/local/lib", "/usr/local/lib64",
 	};
+	char multi[64];
 	const char *base = strrchr(LIBBCC_SONAME, '/');
 	void *h;
 	size_t i;
@@ -77,8 +78,9 @@ static int find_libbcc(char *buf, size_t len)
 		if (!err)
 			return 0;
 	}
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
-		snprintf(buf, len, "%s/%s", dirs[i],
+	snprintf(multi, sizeof(multi), "/usr/lib/%s", arch_this()->multiarch);
+	for (i = 0; i <= ARRAY_SIZE(dirs); i++) {
+		snprintf(buf, len, "%s/%s", i ? dirs[i - 1] : multi,
 			 base ? base + 1 : LIBBCC_SONAME);
 		if (!access(buf, R_OK))
 			return 0;

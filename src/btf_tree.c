@@ -57,7 +57,7 @@
  * an existing /tmp/kheaders-<release> (CVE-2024-2314) and so would anyone
  * who trusted a predictable path there.
  *
- * x86_64 only for now: pt_regs comes from the BTF and libbcc's PT_REGS_*
+ * x86_64 only for now (src/arch/): pt_regs comes from the BTF and libbcc's PT_REGS_*
  * macros (x86_64: di, si, dx, cx, r8, r9, ax, ip, sp) match its field
  * names; btf_kmacros.h has x86_64 values; asm/page.h falls back to 4 KiB
  * pages; without a kernel config, CONFIG_ARCH_HAS_SYSCALL_WRAPPER comes

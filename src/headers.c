@@ -18,6 +18,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "internal.h"
 
 #define KCONFIG "include/linux/kconfig.h"
@@ -59,24 +60,10 @@ static long version_key(const char *v)
 	return (k[0] * 1000 + k[1]) * 1000 + k[2];
 }
 
-static const char *debian_arch(void)
-{
-	struct utsname u;
-	static char arch[16];
-
-	uname(&u);
-	if (!strcmp(u.machine, "x86_64"))
-		return "amd64";
-	if (!strcmp(u.machine, "aarch64"))
-		return "arm64";
-	snprintf(arch, sizeof(arch), "%s", u.machine);
-	return arch;
-}
-
 int headers_find_distro(const char *src_dir, const char *release, char *version,
 			size_t len)
 {
-	const char *arch = debian_arch();
+	const char *arch = arch_this()->debian;
 	long want = version_key(release), best_d = -1, best_k = 0;
 	size_t alen = strlen(arch);
 	struct dirent *de;
@@ -265,7 +252,7 @@ int headers_choose(const struct headers_env *env, const char *mode,
 	if (err) {
 		pr_err("no kernel headers for %s: %s/%s/build is missing and %s has no linux-headers-* tree; install linux-headers-%s (or Debian's linux-headers-%s)\n",
 		       env->release, env->modules_dir, env->release,
-		       env->src_dir, env->release, debian_arch());
+		       env->src_dir, env->release, arch_this()->debian);
 		return err;
 	}
 	err = distro_tree(env, out->version, out->dir, sizeof(out->dir));

@@ -8,8 +8,7 @@
  * Values are the x86_64 ones. Most come from asm-generic and are the same
  * on arm64 and riscv64, but not all: O_DIRECT, O_DIRECTORY, O_NOFOLLOW and
  * O_LARGEFILE differ on arm64, and MAP_*, errno and signal numbers differ
- * on mips, sparc, alpha and parisc. Make this table per architecture
- * before generating trees on anything but x86_64.
+ * on mips, sparc, alpha and parisc: each architecture has its own table.
  *
  * The generator skips an entry whose name this kernel's BTF has as an
  * enumerator (TASK_COMM_LEN is one in recent kernels, TCP_ESTABLISHED and
@@ -22,15 +21,8 @@
  * array in .btf, "type.member" alternatives separated by '|'; the value
  * column is the fallback when none is found.
  */
-#ifndef BPFRUN_BTF_KMACROS_H
-#define BPFRUN_BTF_KMACROS_H
-
-struct kmacro {
-	const char *name;	/* "NAME" or "NAME(args)" */
-	const char *value;
-	const char *btf;	/* array length in BTF that overrides value */
-	const char *cond;	/* extra #if condition, or NULL */
-};
+#ifndef BPFRUN_X86_64_KMACROS_H
+#define BPFRUN_X86_64_KMACROS_H
 
 #define KM(n, v)		{ n, v, NULL, NULL }
 #define KM_BTF(n, v, b)		{ n, v, b, NULL }
