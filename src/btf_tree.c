@@ -57,12 +57,11 @@
  * an existing /tmp/kheaders-<release> (CVE-2024-2314) and so would anyone
  * who trusted a predictable path there.
  *
- * x86_64 only for now (src/arch/): pt_regs comes from the BTF and libbcc's PT_REGS_*
- * macros (x86_64: di, si, dx, cx, r8, r9, ax, ip, sp) match its field
- * names; btf_kmacros.h has x86_64 values; asm/page.h falls back to 4 KiB
- * pages; without a kernel config, CONFIG_ARCH_HAS_SYSCALL_WRAPPER comes
- * from the presence of __x64_sys_read; libbcc.so is looked for in the
- * x86_64 multiarch directory.
+ * What depends on the architecture (the macro table's values, the page
+ * size and config when the kernel's config is unknown, the syscall wrapper
+ * prefix, multiarch directories) comes from src/arch/; pt_regs comes from
+ * the BTF, and libbcc's PT_REGS_* macros match its field names. x86_64 is
+ * the only architecture so far.
  */
 #define _GNU_SOURCE
 #ifdef HAVE_CONFIG_H
