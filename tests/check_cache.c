@@ -368,31 +368,6 @@ START_TEST(test_maps_same_warm_cold)
 }
 END_TEST
 
-/* The store's own format: what is read back is what was put, for its key. */
-START_TEST(test_store_format)
-{
-	const char payload[] = "some bytes\0with a NUL";
-	const void *back;
-	char *e = NULL;
-	size_t n, len, i;
-
-	ck_assert_int_eq(store_encode("key 1", payload, sizeof(payload), &e, &n),
-			 0);
-	ck_assert_int_eq(store_decode("key 1", e, n, &back, &len), 0);
-	ck_assert_uint_eq(len, sizeof(payload));
-	ck_assert_mem_eq(back, payload, len);
-	ck_assert_int_eq(store_decode("key 2", e, n, &back, &len), -ENOENT);
-	for (i = 0; i < n * 8; i += 7) {
-		e[i / 8] ^= 1 << (i % 8);
-		ck_assert_int_ne(store_decode("key 1", e, n, &back, &len), 0);
-		e[i / 8] ^= 1 << (i % 8);
-	}
-	for (i = 0; i < n; i++)
-		ck_assert_int_ne(store_decode("key 1", e, i, &back, &len), 0);
-	free(e);
-}
-END_TEST
-
 /*
  * Headers found in every way clang finds them are part of the entry: beside
  * the program through <...> (the -I of the program's directory), through
@@ -457,7 +432,6 @@ int main(void)
 	tcase_add_test(tc, test_untrusted_entries);
 	tcase_add_test(tc, test_damaged_entry);
 	tcase_add_test(tc, test_maps_same_warm_cold);
-	tcase_add_test(tc, test_store_format);
 	tcase_add_test(tc, test_headers_clang_read);
 	suite_add_tcase(s, tc);
 	return root_suite_run(s, NULL);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Images, the store's entries and the hash under both, without a kernel:
+ * Images, the store's entries and the hash under both, without a kernel
+ * or root:
  * what is encoded decodes to the same program, and what is damaged or
  * malformed is refused.
  */
@@ -123,6 +124,31 @@ START_TEST(test_image_malformed)
 }
 END_TEST
 
+/* The store's own format: what is read back is what was put, for its key. */
+START_TEST(test_store_format)
+{
+	const char payload[] = "some bytes\0with a NUL";
+	const void *back;
+	char *e = NULL;
+	size_t n, len, i;
+
+	ck_assert_int_eq(store_encode("key 1", payload, sizeof(payload), &e, &n),
+			 0);
+	ck_assert_int_eq(store_decode("key 1", e, n, &back, &len), 0);
+	ck_assert_uint_eq(len, sizeof(payload));
+	ck_assert_mem_eq(back, payload, len);
+	ck_assert_int_eq(store_decode("key 2", e, n, &back, &len), -ENOENT);
+	for (i = 0; i < n * 8; i += 7) {
+		e[i / 8] ^= 1 << (i % 8);
+		ck_assert_int_ne(store_decode("key 1", e, n, &back, &len), 0);
+		e[i / 8] ^= 1 << (i % 8);
+	}
+	for (i = 0; i < n; i++)
+		ck_assert_int_ne(store_decode("key 1", e, i, &back, &len), 0);
+	free(e);
+}
+END_TEST
+
 Suite *make_image_suite(void)
 {
 	Suite *s = suite_create("image");
@@ -131,6 +157,7 @@ Suite *make_image_suite(void)
 	tcase_add_test(tc, test_sha256_vectors);
 	tcase_add_test(tc, test_image_roundtrip);
 	tcase_add_test(tc, test_image_malformed);
+	tcase_add_test(tc, test_store_format);
 	suite_add_tcase(s, tc);
 	return s;
 }
