@@ -729,16 +729,23 @@ int compile_program(const char *path, const char *const *cflags,
 	}
 	if (pid == 0) {
 		close(sv[0]);
+		/* die with the parent; it may be gone already */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(ECHILD);
 		_exit(child_compile(sv[1], path, cflags, ncflags, h));
 	}
 	close(sv[1]);
 	err = receive(sv[0], out);
 	close(sv[0]);
-	if (err == -EINTR) {
+	/* interrupted, or it said something we cannot take: it is done */
+	if (err && err != -ECHILD)
 		kill(pid, SIGKILL);
+	if (err == -EINTR)
 		pr_err("%s: compile interrupted\n", path);
-	}
+	else if (err && err != -ECHILD)
+		pr_err("%s: the compile's child process sent what it should not: %s\n",
+		       path, strerror(-err));
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (err == -ECHILD)
