@@ -713,8 +713,8 @@ int compile_program(const char *path, const char *const *cflags,
 		    size_t ncflags, const struct headers_choice *h,
 		    struct compiled *out)
 {
+	pid_t pid, parent = getpid();
 	int sv[2], err, status;
-	pid_t pid;
 
 	memset(out, 0, sizeof(*out));
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
@@ -731,7 +731,7 @@ int compile_program(const char *path, const char *const *cflags,
 		close(sv[0]);
 		/* die with the parent; it may be gone already */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
+		if (getppid() != parent)
 			_exit(ECHILD);
 		_exit(child_compile(sv[1], path, cflags, ncflags, h));
 	}
