@@ -67,7 +67,10 @@ struct bpfrun_opts {
 
 /*
  * Compile the BPF C file at @path, or take its compiled form from the cache
- * when nothing it depends on changed; nothing is loaded or attached yet.
+ * when nothing it depends on changed; its maps are created, nothing is
+ * loaded or attached yet. The compile runs in a child process (fork()ed:
+ * call it before starting threads of your own); -EINTR when a stop was
+ * requested meanwhile.
  */
 int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *opts);
