@@ -382,7 +382,7 @@ static int on_event(void *ctx, const char *table, const void *data,
 			print_hex(stdout, data, size);
 			printf("\"}\n");
 		} else {
-			dtype_print_json(stdout, o->type, data);
+			dtype_print_json(stdout, o->type, data, size);
 			putchar('\n');
 		}
 		return 0;
@@ -400,7 +400,7 @@ static int on_event(void *ctx, const char *table, const void *data,
 			printf("%s: ", table);
 		o->header_done = true;
 	}
-	dcol_print_row(stdout, o->cols, o->ncols, data);
+	dcol_print_row(stdout, o->cols, o->ncols, data, size);
 	return 0;
 }
 
@@ -691,14 +691,18 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 		for (i = 0; i < n; i++) {
 			if (r->json) {
 				printf("%s{\"key\":", i ? "," : "");
-				dtype_print_json(stdout, k, e[i].key);
+				dtype_print_json(stdout, k, e[i].key,
+						 ti->key_size);
 				printf(",\"value\":");
-				dtype_print_json(stdout, v, e[i].val);
+				dtype_print_json(stdout, v, e[i].val,
+						 ti->leaf_size);
 				putchar('}');
 			} else {
-				dtype_print_text(stdout, k, e[i].key);
+				dtype_print_text(stdout, k, e[i].key,
+						 ti->key_size);
 				fputs("\t", stdout);
-				dtype_print_text(stdout, v, e[i].val);
+				dtype_print_text(stdout, v, e[i].val,
+						 ti->leaf_size);
 				putchar('\n');
 			}
 		}
