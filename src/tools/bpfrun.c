@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "printk_fmt.h"
 #include "tool.h"
 
 static const char usage[] =
@@ -187,57 +188,6 @@ static int scan_formats(struct run *r, const char *src)
 	return used;
 }
 
-static bool in_class(char conv, char c)
-{
-	switch (conv) {
-	case 'd':
-	case 'i':
-	case 'u':
-		return isdigit((unsigned char)c) || c == '-' || c == ' ';
-	case 'x':
-	case 'X':
-	case 'p':
-		return isxdigit((unsigned char)c) || c == 'x' || c == ' ';
-	case 'o':
-		return c >= '0' && c <= '7';
-	default:
-		return true;
-	}
-}
-
-/* Does message @s match printf format @f? */
-static bool fmt_match(const char *f, const char *s)
-{
-	while (*f) {
-		char conv;
-		size_t k, min;
-
-		if (*f != '%' || f[1] == '%') {
-			if (*f == '%')
-				f++;
-			if (*f++ != *s++)
-				return false;
-			continue;
-		}
-		f++;
-		while (*f && strchr("-+ #0123456789.hlzjtLq", *f))
-			f++;
-		conv = *f ? *f++ : 's';
-		min = conv == 's' ? 0 : 1;
-		for (k = 0; s[k] && in_class(conv, s[k]); k++)
-			if (conv == 'c' && k == 1)
-				break;
-		for (; k + 1 > min; k--) {
-			if (fmt_match(f, s + k))
-				return true;
-			if (!k)
-				break;
-		}
-		return false;
-	}
-	return !*s;
-}
-
 static bool printk_ours(const struct run *r, const char *msg)
 {
 	size_t i;
@@ -245,7 +195,7 @@ static bool printk_ours(const struct run *r, const char *msg)
 	if (r->show_all_printk)
 		return true;
 	for (i = 0; i < r->nformats; i++)
-		if (fmt_match(r->formats[i], msg))
+		if (printk_fmt_match(r->formats[i], msg))
 			return true;
 	return false;
 }
