@@ -416,9 +416,9 @@ static int open_outputs(struct run *r, struct bpfrun_events **ev)
 		if (e == -ENOMEM)
 			return e;
 		if (e) {
-			fprintf(stderr,
-				"bpfrun: %s: %s (a struct must also be the key or value of a map to be known): shown as hex\n",
-				ti.name, err);
+			fprintf(stderr, "bpfrun: %s: %s%s: shown as hex\n",
+				ti.name, err, e != -ENOENT ? "" :
+				" (a struct must also be the key or value of a map to be known)");
 			continue;
 		}
 		e = dtype_columns(o->type, &o->cols, &o->ncols);
