@@ -152,18 +152,21 @@ err:
 }
 
 /*
- * @n copies of @elem, in @out (which then owns @elem). The size and the
- * print steps are checked before they are multiplied, in 64 bits: both
- * factors come from the program. An array of empty structs has size 0
- * but still costs a step per element.
+ * @n copies of @elem, in @out (which then owns @elem). Size and print
+ * steps are multiplied in 64 bits, from factors bounded first: both come
+ * from the program. An array of empty structs has size 0 but still costs
+ * a step per element; a string costs one, its bytes bound the rest.
  */
 static int array_new(struct dtype *elem, unsigned long long n,
 		     struct dtype **out)
 {
+	unsigned long long items;
 	struct dtype *t;
 
-	if (n > DTYPE_MAX_ITEMS || n * elem->size > DTYPE_MAX_SIZE ||
-	    n * elem->items > DTYPE_MAX_ITEMS)
+	if (n > UINT_MAX || n * elem->size > DTYPE_MAX_SIZE)
+		return -E2BIG;
+	items = !n || elem->kind == DT_CHAR ? 1 : n * elem->items;
+	if (items > DTYPE_MAX_ITEMS)
 		return -E2BIG;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -174,7 +177,7 @@ static int array_new(struct dtype *elem, unsigned long long n,
 	t->nelem = n;
 	t->size = elem->size * n;
 	t->align = elem->align;
-	t->items = n ? n * elem->items : 1;
+	t->items = items;
 	if (!t->name) {
 		free(t);
 		return -ENOMEM;

@@ -428,13 +428,23 @@ START_TEST(test_huge_record)
 }
 END_TEST
 
-/* Empty structs weigh nothing, but printing 4e9 of them took minutes. */
+/*
+ * Empty structs weigh nothing, but printing 4e9 of them took minutes: the
+ * steps are counted, and a value takes at most DTYPE_MAX_ITEMS.
+ */
 START_TEST(test_zero_size_elements)
 {
 	struct dtype *t = NULL;
 
 	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [4000000000]]], \"struct\"]",
 				     &t, NULL, 0), -E2BIG);
+	/* one step over: 2^20 elements and the struct around them */
+	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [1048576]]], \"struct\"]",
+				     &t, NULL, 0), -E2BIG);
+	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [1048575]]], \"struct\"]",
+				     &t, NULL, 0), 0);
+	ck_assert_uint_eq(t->items, DTYPE_MAX_ITEMS);
+	dtype_free(t);
 	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [3]]], \"struct\"]",
 				     &t, NULL, 0), 0);
 	ck_assert_uint_eq(t->size, 0);
