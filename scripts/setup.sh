@@ -29,6 +29,8 @@ if [ ! -e "/lib/modules/$release/build" ]; then
 fi
 if [ "${1:-}" = --test ]; then
 	pkgs+=(python3 qemu-system-x86 busybox-static cpio kmod)
+	# scripts/fuzz.sh: clang's libFuzzer runtime (-fsanitize=fuzzer)
+	pkgs+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -80,6 +80,7 @@ static struct dtype *scalar_new(const char *name)
 		free(t);
 		return NULL;
 	}
+	t->items = 1;
 	if (s) {
 		t->kind = s->kind;
 		t->size = t->align = s->size;
@@ -150,23 +151,39 @@ err:
 	return NULL;
 }
 
-static struct dtype *array_new(struct dtype *elem, unsigned n)
+/*
+ * @n copies of @elem, in @out (which then owns @elem). Size and print
+ * steps are multiplied in 64 bits, from factors bounded first: both come
+ * from the program. An array of empty structs has size 0 but still costs
+ * a step per element; a string costs one, its bytes bound the rest.
+ */
+static int array_new(struct dtype *elem, unsigned long long n,
+		     struct dtype **out)
 {
-	struct dtype *t = calloc(1, sizeof(*t));
+	unsigned long long items;
+	struct dtype *t;
 
+	if (n > UINT_MAX || n * elem->size > DTYPE_MAX_SIZE)
+		return -E2BIG;
+	items = !n || elem->kind == DT_CHAR ? 1 : n * elem->items;
+	if (items > DTYPE_MAX_ITEMS)
+		return -E2BIG;
+	t = calloc(1, sizeof(*t));
 	if (!t)
-		return NULL;
+		return -ENOMEM;
 	t->kind = DT_ARRAY;
 	t->name = strdup("");
 	t->elem = elem;
 	t->nelem = n;
 	t->size = elem->size * n;
 	t->align = elem->align;
+	t->items = items;
 	if (!t->name) {
 		free(t);
-		return NULL;
+		return -ENOMEM;
 	}
-	return t;
+	*out = t;
+	return 0;
 }
 
 static unsigned align_up(unsigned v, unsigned a)
@@ -177,10 +194,12 @@ static unsigned align_up(unsigned v, unsigned a)
 /*
  * Offsets, size and alignment of a record. Bitfields go in the storage
  * unit of their type when they fit in it, else start the next unit.
+ * Every field is at most DTYPE_MAX_SIZE, so checking the running size
+ * after each keeps the 64-bit sums from wrapping. -E2BIG past the limits.
  */
-static void layout(struct dtype *t, bool packed)
+static int layout(struct dtype *t, bool packed)
 {
-	unsigned long bit = 0, size = 0;
+	unsigned long long bit = 0, size = 0, items = 1;
 	unsigned align = 1;
 	size_t i;
 
@@ -190,6 +209,9 @@ static void layout(struct dtype *t, bool packed)
 
 		if (fa > align)
 			align = fa;
+		items += f->type->items;
+		if (items > DTYPE_MAX_ITEMS)
+			return -E2BIG;
 		if (t->kind == DT_UNION) {
 			f->offset = 0;
 			f->bit_off = 0;
@@ -211,15 +233,19 @@ static void layout(struct dtype *t, bool packed)
 			if (!packed)
 				off = align_up(off, fa);
 			f->offset = off;
-			bit = (unsigned long)(off + f->type->size) * 8;
+			bit = ((unsigned long long)off + f->type->size) * 8;
 		}
 		if ((bit + 7) / 8 > size)
 			size = (bit + 7) / 8;
+		if (size > DTYPE_MAX_SIZE)
+			return -E2BIG;
 	}
 	t->align = align;
+	t->items = items;
 	t->size = packed ? size : align_up(size, align);
 	if (t->kind == DT_UNION)
 		t->size = align_up(size, align);
+	return t->size > DTYPE_MAX_SIZE ? -E2BIG : 0;
 }
 
 /* --- the description parser ------------------------------------------- */
@@ -228,6 +254,7 @@ struct parser {
 	const char *p;
 	char *err;
 	size_t errlen;
+	unsigned depth;		/* records open: the parser recurses */
 };
 
 static int perr(struct parser *ps, const char *what)
@@ -235,6 +262,12 @@ static int perr(struct parser *ps, const char *what)
 	if (ps->err)
 		snprintf(ps->err, ps->errlen, "%s at \"%.20s\"", what, ps->p);
 	return -EINVAL;
+}
+
+static int too_big(struct parser *ps, const char *what)
+{
+	perr(ps, what);
+	return -E2BIG;
 }
 
 static void ws(struct parser *ps)
@@ -350,9 +383,11 @@ static int parse_field(struct parser *ps, struct dtype *rec)
 		ps->p++;
 		if ((err = number(ps, &n)) || (err = expect(ps, ']')))
 			return err;
-		a = array_new(f->type, n);
-		if (!a)
-			return -ENOMEM;
+		err = array_new(f->type, n, &a);
+		if (err == -E2BIG)
+			return too_big(ps, "array too large");
+		if (err)
+			return err;
 		f->type = a;
 		comma(ps);
 	}
@@ -360,7 +395,9 @@ static int parse_field(struct parser *ps, struct dtype *rec)
 		err = number(ps, &f->bits);
 		if (err)
 			return err;
-		if (!f->bits || f->bits > f->type->size * 8)
+		/* only integers have bits; their size is at most 16 */
+		if (!dtype_is_int(f->type) || !f->bits ||
+		    f->bits > f->type->size * 8)
 			return perr(ps, "bad bitfield width");
 	}
 	return expect(ps, ']');
@@ -408,13 +445,17 @@ static int parse_record(struct parser *ps, struct dtype *t)
 	int err;
 
 	t->kind = DT_STRUCT;
+	if (ps->depth >= DTYPE_MAX_DEPTH)
+		return too_big(ps, "records nested too deeply");
 	if ((err = expect(ps, '[')))
 		return err;
+	ps->depth++;
 	while (!peek(ps, ']')) {
 		if ((err = parse_field(ps, t)))
 			return err;
 		comma(ps);
 	}
+	ps->depth--;
 	ps->p++;
 	comma(ps);
 	if ((err = string(ps, &kind)))
@@ -423,8 +464,8 @@ static int parse_record(struct parser *ps, struct dtype *t)
 		t->kind = DT_UNION;
 	else if (strcmp(kind, "struct") && strcmp(kind, "struct_packed"))
 		err = perr(ps, "unknown record kind");
-	if (!err)
-		layout(t, !strcmp(kind, "struct_packed"));
+	if (!err && layout(t, !strcmp(kind, "struct_packed")))
+		err = too_big(ps, "record too large");
 	free(kind);
 	if (!err)
 		err = expect(ps, ']');
@@ -433,7 +474,7 @@ static int parse_record(struct parser *ps, struct dtype *t)
 
 int dtype_parse(const char *desc, struct dtype **out, char *err, size_t errlen)
 {
-	struct parser ps = { desc, err, errlen };
+	struct parser ps = { desc, err, errlen, 0 };
 	struct dtype *t;
 	int r;
 
@@ -509,7 +550,8 @@ int dtype_from_fields(const char *const *fields, size_t n,
 		const char *hash = strchr(fields[i], '#');
 		struct dfield *f = &t->fields[t->nfields];
 		char type[256], *br;
-		unsigned dims[8], nd = 0;
+		unsigned long long dims[8];
+		unsigned nd = 0;
 
 		if (!hash || hash == fields[i] ||
 		    strlen(hash + 1) >= sizeof(type)) {
@@ -532,7 +574,7 @@ int dtype_from_fields(const char *const *fields, size_t n,
 			char *p = br;
 
 			while (*p == '[' && nd < ARRAY_SIZE(dims)) {
-				dims[nd++] = strtoul(p + 1, &p, 10);
+				dims[nd++] = strtoull(p + 1, &p, 10);
 				if (*p++ != ']')
 					break;
 			}
@@ -553,16 +595,20 @@ int dtype_from_fields(const char *const *fields, size_t n,
 			goto out;
 		}
 		while (nd) {
-			struct dtype *a = array_new(f->type, dims[--nd]);
+			struct dtype *a;
 
-			if (!a) {
-				r = -ENOMEM;
+			r = array_new(f->type, dims[--nd], &a);
+			if (r == -E2BIG && err)
+				snprintf(err, errlen, "field %s: array too large",
+					 f->name);
+			if (r)
 				goto out;
-			}
 			f->type = a;
 		}
 	}
-	layout(t, false);
+	r = layout(t, false);
+	if (r && err)
+		snprintf(err, errlen, "event type too large");
 out:
 	if (r) {
 		dtype_free(t);
@@ -594,7 +640,7 @@ static __int128 field_int(const struct dtype *t, const void *p,
 	unsigned __int128 v = load(p, t->size);
 	unsigned width = bits ? bits : t->size * 8;
 
-	if (bits)
+	if (bits && bits < 128)
 		v = (v >> bit_off) & (((unsigned __int128)1 << bits) - 1);
 	if (t->is_signed && width < 128 && (v >> (width - 1)) & 1)
 		v |= ~(unsigned __int128)0 << width;
@@ -649,13 +695,13 @@ static bool is_string(const struct dtype *t)
 }
 
 static void print_string(FILE *out, const struct dtype *t, const char *s,
-			 bool json)
+			 size_t len, bool json)
 {
-	unsigned i;
+	size_t i;
 
 	if (json)
 		fputc('"', out);
-	for (i = 0; i < t->nelem && s[i]; i++) {
+	for (i = 0; i < t->nelem && i < len && s[i]; i++) {
 		unsigned char c = s[i];
 
 		if (json && (c == '"' || c == '\\'))
@@ -670,7 +716,7 @@ static void print_string(FILE *out, const struct dtype *t, const char *s,
 }
 
 static void print_value(FILE *out, const struct dtype *t, const char *p,
-			unsigned bit_off, unsigned bits, bool json);
+			size_t len, unsigned bit_off, unsigned bits, bool json);
 
 static bool is_anon_record(const struct dfield *f)
 {
@@ -679,77 +725,105 @@ static bool is_anon_record(const struct dfield *f)
 }
 
 /* "a=1 b=2" or "\"a\":1,\"b\":2"; anonymous members' fields inline, as in C. */
+/* The bytes left after @off of @len (0 when @off is past them). */
+static size_t rest(size_t len, size_t off)
+{
+	return off < len ? len - off : 0;
+}
+
 static void print_fields(FILE *out, const struct dtype *t, const char *p,
-			 bool json, bool *first)
+			 size_t len, bool json, bool *first)
 {
 	size_t i;
 
 	for (i = 0; i < t->nfields; i++) {
 		const struct dfield *f = &t->fields[i];
+		size_t flen = rest(len, f->offset);
 
 		if (f->pad)
 			continue;
 		if (is_anon_record(f)) {
-			print_fields(out, f->type, p + f->offset, json, first);
+			print_fields(out, f->type, p + f->offset, flen, json,
+				     first);
 			continue;
 		}
 		fprintf(out, json ? "%s\"%s\":" : "%s%s=",
 			*first ? "" : json ? "," : " ", f->name);
 		*first = false;
-		print_value(out, f->type, p + f->offset, f->bit_off, f->bits,
-			    json);
+		print_value(out, f->type, p + f->offset, flen, f->bit_off,
+			    f->bits, json);
 	}
 }
 
+/*
+ * Elements that are all there; "..." in text when some are not (JSON
+ * stays valid: the array just ends).
+ */
+static void print_array(FILE *out, const struct dtype *t, const char *p,
+			size_t len, bool json)
+{
+	size_t i, esz = t->elem->size;
+
+	fputc('[', out);
+	for (i = 0; i < t->nelem; i++) {
+		if (esz > rest(len, i * esz)) {
+			if (!json)
+				fputs(i ? ",..." : "...", out);
+			break;
+		}
+		if (i)
+			fputc(',', out);
+		print_value(out, t->elem, p + i * esz, rest(len, i * esz), 0, 0,
+			    json);
+	}
+	fputc(']', out);
+}
+
 static void print_value(FILE *out, const struct dtype *t, const char *p,
-			unsigned bit_off, unsigned bits, bool json)
+			size_t len, unsigned bit_off, unsigned bits, bool json)
 {
 	bool first = true;
-	size_t i;
 
 	switch (t->kind) {
 	case DT_INT:
 	case DT_CHAR:
 	case DT_FLOAT:
-		print_scalar(out, t, p, bit_off, bits);
+		if (t->size > len)
+			fputs(json ? "null" : "?", out);
+		else
+			print_scalar(out, t, p, bit_off, bits);
 		return;
 	case DT_ARRAY:
-		if (is_string(t)) {
-			print_string(out, t, p, json);
-			return;
-		}
-		fputc('[', out);
-		for (i = 0; i < t->nelem; i++) {
-			if (i)
-				fputc(',', out);
-			print_value(out, t->elem, p + i * t->elem->size, 0, 0,
-				    json);
-		}
-		fputc(']', out);
+		if (is_string(t))
+			print_string(out, t, p, len, json);
+		else
+			print_array(out, t, p, len, json);
 		return;
 	case DT_STRUCT:
 	case DT_UNION:
 		fputc('{', out);
-		print_fields(out, t, p, json, &first);
+		print_fields(out, t, p, len, json, &first);
 		fputc('}', out);
 		return;
 	}
 }
 
-void dtype_print_text(FILE *out, const struct dtype *t, const void *data)
+void dtype_print_text(FILE *out, const struct dtype *t, const void *data,
+		      size_t len)
 {
 	bool first = true;
 
 	/* the outer braces say nothing on a line of their own */
 	if (t->kind == DT_STRUCT || t->kind == DT_UNION)
-		print_fields(out, t, data, false, &first);
+		print_fields(out, t, data, len, false, &first);
 	else
-		print_value(out, t, data, 0, 0, false);
+		print_value(out, t, data, len, 0, 0, false);
 }
 
-void dtype_print_json(FILE *out, const struct dtype *t, const void *data)
+void dtype_print_json(FILE *out, const struct dtype *t, const void *data,
+		      size_t len)
 {
-	print_value(out, t, data, 0, 0, true);
+	print_value(out, t, data, len, 0, 0, true);
 }
 
 /* --- columns ---------------------------------------------------------- */
@@ -846,19 +920,20 @@ void dcol_print_header(FILE *out, const struct dcol *c, size_t n)
 }
 
 void dcol_print_row(FILE *out, const struct dcol *c, size_t n,
-		    const void *data)
+		    const void *data, size_t len)
 {
 	char *buf;
-	size_t i, len;
+	size_t i, blen;
 	FILE *f;
 
 	for (i = 0; i < n; i++) {
 		buf = NULL;
-		f = open_memstream(&buf, &len);
+		f = open_memstream(&buf, &blen);
 		if (!f)
 			return;
 		print_value(f, c[i].type, (const char *)data + c[i].offset,
-			    c[i].bit_off, c[i].bits, false);
+			    rest(len, c[i].offset), c[i].bit_off, c[i].bits,
+			    false);
 		fclose(f);
 		if (i + 1 == n)
 			fprintf(out, "%s\n", buf);

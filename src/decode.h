@@ -31,10 +31,20 @@ struct dfield {
 	bool pad;		/* libbcc's __pad_N: not shown */
 };
 
+/*
+ * libbcc's descriptions come from whatever program was compiled and the
+ * sizes in them are not checked by anyone before us: a value larger than
+ * this, nested deeper, or that takes more steps to print is refused.
+ */
+#define DTYPE_MAX_SIZE (1u << 24)	/* bytes: far above any BPF value */
+#define DTYPE_MAX_ITEMS (1u << 20)	/* scalars, records, strings printed */
+#define DTYPE_MAX_DEPTH 32
+
 struct dtype {
 	enum dtype_kind kind;
 	char *name;		/* "unsigned int", "data_t", "" */
-	unsigned size, align;
+	unsigned size, align;	/* size <= DTYPE_MAX_SIZE */
+	unsigned items;		/* print steps for one value, >= 1 */
 	bool is_signed;
 	struct dtype *elem;	/* arrays */
 	unsigned nelem;
@@ -45,7 +55,8 @@ struct dtype {
 /*
  * Parse a libbcc key or leaf description such as
  *   ["key_t", [["pid","unsigned int"], ["comm","char", [16]]], "struct_packed"]
- * -EINVAL with a message in @err (when not NULL) on bad input.
+ * -EINVAL with a message in @err (when not NULL) on bad input, -E2BIG
+ * for a type over the DTYPE_MAX_* limits.
  */
 int dtype_parse(const char *desc, struct dtype **out, char *err, size_t errlen);
 /*
@@ -67,10 +78,17 @@ void dtype_free(struct dtype *t);
 long long dtype_int(const struct dtype *t, const void *p);
 bool dtype_is_int(const struct dtype *t);
 
-/* One line: "pid=12 comm=bash in={a=1 b=-2} arr=[1,2,3]"; a scalar as is. */
-void dtype_print_text(FILE *out, const struct dtype *t, const void *data);
-/* JSON: an object for a struct, a number or string for a scalar. */
-void dtype_print_json(FILE *out, const struct dtype *t, const void *data);
+/*
+ * One line: "pid=12 comm=bash in={a=1 b=-2} arr=[1,2,3]"; a scalar as is.
+ * Only the @len bytes at @data are read: what lies beyond prints as "?"
+ * (a scalar) or is cut short ("[1,2,...]").
+ */
+void dtype_print_text(FILE *out, const struct dtype *t, const void *data,
+		      size_t len);
+/* JSON: an object for a struct, a number or string for a scalar; null
+ * for a scalar beyond @len. */
+void dtype_print_json(FILE *out, const struct dtype *t, const void *data,
+		      size_t len);
 
 /* Columns: a struct's fields, nested structs flattened as "in.a". */
 struct dcol {
@@ -81,8 +99,9 @@ struct dcol {
 };
 int dtype_columns(const struct dtype *t, struct dcol **cols, size_t *n);
 void dcol_print_header(FILE *out, const struct dcol *c, size_t n);
+/* A column whose bytes are not all inside @len shows "?". */
 void dcol_print_row(FILE *out, const struct dcol *c, size_t n,
-		    const void *data);
+		    const void *data, size_t len);
 
 /* A tracepoint's format file: its fields, without the common_ ones. */
 struct tp_field {

@@ -41,9 +41,9 @@ static char *text(const struct dtype *t, const void *data, int json)
 	FILE *f = open_memstream(&buf, &len);
 
 	if (json)
-		dtype_print_json(f, t, data);
+		dtype_print_json(f, t, data, t->size);
 	else
-		dtype_print_text(f, t, data);
+		dtype_print_text(f, t, data, t->size);
 	fclose(f);
 	return buf;
 }
@@ -326,14 +326,14 @@ START_TEST(test_columns)
 	ck_assert_int_eq(dtype_columns(t, &c, &n), 0);
 	ck_assert_int_eq(n, 2);
 	dcol_print_header(out, c, n);
-	dcol_print_row(out, c, n, &k);
+	dcol_print_row(out, c, n, &k, sizeof(k));
 	free(c);
 	dtype_free(t);
 	ck_assert_int_eq(dtype_from_fields(f, 3, known, 1, &t, NULL, 0), 0);
 	ck_assert_int_eq(dtype_columns(t, &c, &n), 0);
 	ck_assert_int_eq(n, 5);
 	dcol_print_header(out, c, n);
-	dcol_print_row(out, c, n, &e);
+	dcol_print_row(out, c, n, &e, sizeof(e));
 	fclose(out);
 	ck_assert_str_eq(buf,
 			 "pid        comm\n"
@@ -388,6 +388,147 @@ START_TEST(test_tp_format)
 }
 END_TEST
 
+/*
+ * Sizes libbcc hands over come from the program: 4 * 1073741825 wraps to
+ * 4 in 32 bits, which once let a 4-byte event be "decoded" as a
+ * billion ints read far past it.
+ */
+START_TEST(test_huge_array)
+{
+	static const char *const ev[] = { "a#int[1073741825]" };
+	static const char *const wide[] = { "a#char[4294967297]" };
+	struct dtype *t = NULL;
+	char err[128] = "";
+
+	ck_assert_int_eq(dtype_parse("[\"big\", [[\"a\",\"int\", [1073741825]]], \"struct_packed\"]",
+				     &t, err, sizeof(err)), -E2BIG);
+	ck_assert_msg(strstr(err, "array too large"), "message: %s", err);
+	ck_assert_int_eq(dtype_from_fields(ev, 1, NULL, 0, &t, err,
+					   sizeof(err)), -E2BIG);
+	ck_assert_str_eq(err, "field a: array too large");
+	/* a count over 32 bits was once cut to its low bits: 1 */
+	ck_assert_int_eq(dtype_from_fields(wide, 1, NULL, 0, &t, NULL, 0),
+			 -E2BIG);
+	/* right at the limit is still a type */
+	t = parse("[\"max\", [[\"a\",\"char\", [16777216]]], \"struct_packed\"]");
+	ck_assert_uint_eq(t->size, DTYPE_MAX_SIZE);
+	dtype_free(t);
+}
+END_TEST
+
+/* Two fields each within the limit whose sum is not. */
+START_TEST(test_huge_record)
+{
+	struct dtype *t = NULL;
+	char err[128] = "";
+
+	ck_assert_int_eq(dtype_parse("[\"s\", [[\"a\",\"char\", [16777216]], [\"b\",\"char\", [16777216]]], \"struct\"]",
+				     &t, err, sizeof(err)), -E2BIG);
+	ck_assert_msg(strstr(err, "record too large"), "message: %s", err);
+}
+END_TEST
+
+/*
+ * Empty structs weigh nothing, but printing 4e9 of them took minutes: the
+ * steps are counted, and a value takes at most DTYPE_MAX_ITEMS.
+ */
+START_TEST(test_zero_size_elements)
+{
+	struct dtype *t = NULL;
+
+	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [4000000000]]], \"struct\"]",
+				     &t, NULL, 0), -E2BIG);
+	/* one step over: 2^20 elements and the struct around them */
+	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [1048576]]], \"struct\"]",
+				     &t, NULL, 0), -E2BIG);
+	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [1048575]]], \"struct\"]",
+				     &t, NULL, 0), 0);
+	ck_assert_uint_eq(t->items, DTYPE_MAX_ITEMS);
+	dtype_free(t);
+	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [3]]], \"struct\"]",
+				     &t, NULL, 0), 0);
+	ck_assert_uint_eq(t->size, 0);
+	EXPECT(t, "", 0, "e=[{},{},{}]");
+	dtype_free(t);
+}
+END_TEST
+
+/* The parser recurses per record: deep nesting must not take the stack. */
+START_TEST(test_deep_nesting)
+{
+	size_t depth = 100000, i;
+	char *desc = malloc(depth * 16 + 64), *p = desc, err[128] = "";
+	struct dtype *t = NULL;
+
+	for (i = 0; i < depth; i++)
+		p += sprintf(p, "[\"r\", [[\"f\", ");
+	strcpy(p, "\"int\"");
+	ck_assert_int_eq(dtype_parse(desc, &t, err, sizeof(err)), -E2BIG);
+	ck_assert_msg(strstr(err, "nested too deeply"), "message: %s", err);
+	free(desc);
+}
+END_TEST
+
+/* Bits belong to integers; a record with a width is not a bitfield. */
+START_TEST(test_bitfield_types)
+{
+	unsigned char ones[16];
+	struct dtype *t = NULL;
+
+	ck_assert_int_eq(dtype_parse("[\"x\", [[\"a\", [\"r\", [[\"b\",\"int\"]], \"struct\"], 3]], \"struct\"]",
+				     &t, NULL, 0), -EINVAL);
+	/* a 128-bit field of a 128-bit unit: no shift by 128 */
+	memset(ones, 0xff, sizeof(ones));
+	t = parse("[\"x\", [[\"a\",\"unsigned __int128\", 128]], \"struct\"]");
+	EXPECT(t, ones, 0, "a=340282366920938463463374607431768211455");
+	dtype_free(t);
+}
+END_TEST
+
+/* Fewer bytes than the type: what is there, "?" or "..." for the rest. */
+START_TEST(test_short_data)
+{
+	struct dtype *t = parse(key_desc), *known[1] = { parse(inner_desc) };
+	static const char *const f[] = { "pid#u32", "arr#u32[3]" };
+	struct {
+		uint32_t pid;
+		char comm[16];
+	} __attribute__((packed)) k = { 4242, "bash" };
+	uint32_t e[4] = { 7, 1, 2, 3 };
+	struct dcol *c;
+	size_t n, len;
+	char *buf = NULL;
+	FILE *out;
+
+	out = open_memstream(&buf, &len);
+	dtype_print_text(out, t, &k, 6);
+	fputc('|', out);
+	dtype_print_text(out, t, &k, 2);
+	fputc('|', out);
+	dtype_print_json(out, t, &k, 0);
+	fclose(out);
+	ck_assert_str_eq(buf, "pid=4242 comm=ba|pid=? comm=|{\"pid\":null,\"comm\":\"\"}");
+	free(buf);
+	dtype_free(t);
+
+	ck_assert_int_eq(dtype_from_fields(f, 2, known, 1, &t, NULL, 0), 0);
+	ck_assert_int_eq(dtype_columns(t, &c, &n), 0);
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	dtype_print_text(out, t, e, 12);
+	fputc('|', out);
+	dtype_print_json(out, t, e, 12);
+	fputc('|', out);
+	dcol_print_row(out, c, n, e, 3);
+	fclose(out);
+	ck_assert_str_eq(buf, "pid=7 arr=[1,2,...]|{\"pid\":7,\"arr\":[1,2]}|?          [...]\n");
+	free(buf);
+	free(c);
+	dtype_free(t);
+	dtype_free(known[0]);
+}
+END_TEST
+
 Suite *make_decode_suite(void)
 {
 	Suite *s = suite_create("decode");
@@ -403,6 +544,12 @@ Suite *make_decode_suite(void)
 	tcase_add_test(tc, test_event_unknown_type);
 	tcase_add_test(tc, test_columns);
 	tcase_add_test(tc, test_tp_format);
+	tcase_add_test(tc, test_huge_array);
+	tcase_add_test(tc, test_huge_record);
+	tcase_add_test(tc, test_zero_size_elements);
+	tcase_add_test(tc, test_deep_nesting);
+	tcase_add_test(tc, test_bitfield_types);
+	tcase_add_test(tc, test_short_data);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Suites of the runner's modules: events, histograms, decoding. */
+/* Suites of the runner's modules: events, histograms, decoding, printk formats. */
 #ifndef CHECK_RUNNER_H
 #define CHECK_RUNNER_H
 
@@ -7,6 +7,7 @@
 
 Suite *make_hist_suite(void);
 Suite *make_decode_suite(void);
+Suite *make_printk_fmt_suite(void);
 
 /* Read FIXTURES/@name into a malloc()ed string; NULL on error. */
 char *fixture_read(const char *name);

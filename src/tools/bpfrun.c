@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "printk_fmt.h"
 #include "tool.h"
 
 static const char usage[] =
@@ -187,57 +188,6 @@ static int scan_formats(struct run *r, const char *src)
 	return used;
 }
 
-static bool in_class(char conv, char c)
-{
-	switch (conv) {
-	case 'd':
-	case 'i':
-	case 'u':
-		return isdigit((unsigned char)c) || c == '-' || c == ' ';
-	case 'x':
-	case 'X':
-	case 'p':
-		return isxdigit((unsigned char)c) || c == 'x' || c == ' ';
-	case 'o':
-		return c >= '0' && c <= '7';
-	default:
-		return true;
-	}
-}
-
-/* Does message @s match printf format @f? */
-static bool fmt_match(const char *f, const char *s)
-{
-	while (*f) {
-		char conv;
-		size_t k, min;
-
-		if (*f != '%' || f[1] == '%') {
-			if (*f == '%')
-				f++;
-			if (*f++ != *s++)
-				return false;
-			continue;
-		}
-		f++;
-		while (*f && strchr("-+ #0123456789.hlzjtLq", *f))
-			f++;
-		conv = *f ? *f++ : 's';
-		min = conv == 's' ? 0 : 1;
-		for (k = 0; s[k] && in_class(conv, s[k]); k++)
-			if (conv == 'c' && k == 1)
-				break;
-		for (; k + 1 > min; k--) {
-			if (fmt_match(f, s + k))
-				return true;
-			if (!k)
-				break;
-		}
-		return false;
-	}
-	return !*s;
-}
-
 static bool printk_ours(const struct run *r, const char *msg)
 {
 	size_t i;
@@ -245,7 +195,7 @@ static bool printk_ours(const struct run *r, const char *msg)
 	if (r->show_all_printk)
 		return true;
 	for (i = 0; i < r->nformats; i++)
-		if (fmt_match(r->formats[i], msg))
+		if (printk_fmt_match(r->formats[i], msg))
 			return true;
 	return false;
 }
@@ -382,7 +332,7 @@ static int on_event(void *ctx, const char *table, const void *data,
 			print_hex(stdout, data, size);
 			printf("\"}\n");
 		} else {
-			dtype_print_json(stdout, o->type, data);
+			dtype_print_json(stdout, o->type, data, size);
 			putchar('\n');
 		}
 		return 0;
@@ -400,7 +350,7 @@ static int on_event(void *ctx, const char *table, const void *data,
 			printf("%s: ", table);
 		o->header_done = true;
 	}
-	dcol_print_row(stdout, o->cols, o->ncols, data);
+	dcol_print_row(stdout, o->cols, o->ncols, data, size);
 	return 0;
 }
 
@@ -462,9 +412,9 @@ static int open_outputs(struct run *r, struct bpfrun_events **ev)
 		if (e == -ENOMEM)
 			return e;
 		if (e) {
-			fprintf(stderr,
-				"bpfrun: %s: %s (a struct must also be the key or value of a map to be known): shown as hex\n",
-				ti.name, err);
+			fprintf(stderr, "bpfrun: %s: %s%s: shown as hex\n",
+				ti.name, err, e != -ENOENT ? "" :
+				" (a struct must also be the key or value of a map to be known)");
 			continue;
 		}
 		e = dtype_columns(o->type, &o->cols, &o->ncols);
@@ -687,14 +637,18 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 		for (i = 0; i < n; i++) {
 			if (r->json) {
 				printf("%s{\"key\":", i ? "," : "");
-				dtype_print_json(stdout, k, e[i].key);
+				dtype_print_json(stdout, k, e[i].key,
+						 ti->key_size);
 				printf(",\"value\":");
-				dtype_print_json(stdout, v, e[i].val);
+				dtype_print_json(stdout, v, e[i].val,
+						 ti->leaf_size);
 				putchar('}');
 			} else {
-				dtype_print_text(stdout, k, e[i].key);
+				dtype_print_text(stdout, k, e[i].key,
+						 ti->key_size);
 				fputs("\t", stdout);
-				dtype_print_text(stdout, v, e[i].val);
+				dtype_print_text(stdout, v, e[i].val,
+						 ti->leaf_size);
 				putchar('\n');
 			}
 		}
