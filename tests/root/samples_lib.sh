@@ -16,6 +16,10 @@ start_tool() {
 	ERR=$SCRATCH/$name.err
 	snapshot_progs
 	for try in $(seq 1 40); do
+		# emptied here, not by the redirection, which happens in the
+		# child, later: the last run's header must not look like ready
+		: >"$OUT"
+		: >"$ERR"
 		"$TOOLS/$name" "$@" >"$OUT" 2>"$ERR" </dev/null &
 		TOOL_PID=$!
 		BG_PIDS="$BG_PIDS $TOOL_PID"
