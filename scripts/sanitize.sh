@@ -67,9 +67,13 @@ if ! (cd "$top" && git ls-files -z --cached --others --exclude-standard |
 fi
 
 san='-fsanitize=address,undefined -fno-omit-frame-pointer -g -O1'
-say "build in $work/build: CFLAGS=$san"
+# clang: one runtime for all three sanitizers, so log_path holds for every
+# report; GCC's separate libubsan writes its reports to stderr whatever
+# UBSAN_OPTIONS says, where a test that hides stderr would lose them.
+cc=${CC:-$(command -v clang || echo gcc)}
+say "build in $work/build: CC=$cc CFLAGS=$san"
 if ! (cd "$work/src" && autoreconf -fi) >"$work/build.log" 2>&1 ||
-   ! (cd "$work/build" && ../src/configure CFLAGS="$san" LDFLAGS="$san") >>"$work/build.log" 2>&1 ||
+   ! (cd "$work/build" && ../src/configure CC="$cc" CFLAGS="$san" LDFLAGS="$san") >>"$work/build.log" 2>&1 ||
    ! make -C "$work/build" -j"$jobs" >>"$work/build.log" 2>&1; then
 	tail -n 40 "$work/build.log"
 	say "FAIL: build (log: $work/build.log)"

@@ -28,7 +28,7 @@ if [ ! -e "/lib/modules/$release/build" ]; then
 	fi
 fi
 if [ "${1:-}" = --test ]; then
-	pkgs+=(python3 qemu-system-x86 busybox-static cpio kmod)
+	pkgs+=(python3 qemu-system-x86 busybox-static cpio kmod clang)
 fi
 
 missing=()
