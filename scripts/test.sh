@@ -13,9 +13,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 cd "$(dirname "$0")/.." || exit 1
 scripts/setup.sh --test || exit 1
+# kernels, results: in $BPFRUN_QEMU_DIR when set (kernels fetched once can
+# serve several trees), else ./qemu, as qemu.test and kernel-table.sh do
+qdir=${BPFRUN_QEMU_DIR:-$PWD/qemu}
 if [ -x scripts/qemu/kernels.sh ]; then
 	# the QEMU tier skips (77) with a reason when this did not work
-	scripts/qemu/kernels.sh "$PWD/qemu" || echo "test: QEMU kernels not ready; that tier will skip"
+	scripts/qemu/kernels.sh "$qdir" || echo "test: QEMU kernels not ready; that tier will skip"
 fi
 
 # root tests take their own lock around trace_pipe: -jN is safe
@@ -23,10 +26,10 @@ make -j"$(nproc)" check
 rc=$?
 # the host's column of the kernel table: the same checks, on this kernel
 # (they read trace_pipe: under the root tests' lock, see tests/root/lib.sh)
-mkdir -p qemu/results
+mkdir -p "$qdir/results"
 flock -w 900 /run/bpfrun-trace_pipe.lock \
-	tests/qemu/guest-tests.sh -b "$PWD" -s "$PWD" -r qemu/results/host.results >/dev/null 2>&1 ||
-	echo "test: some host checks of the kernel table failed: see qemu/results/host.results"
+	tests/qemu/guest-tests.sh -b "$PWD" -s "$PWD" -r "$qdir/results/host.results" >/dev/null 2>&1 ||
+	echo "test: some host checks of the kernel table failed: see $qdir/results/host.results"
 scripts/kernel-table.sh -o docs/kernels.md && cat docs/kernels.md
 for log in tests/*.log tests/*/*.log; do
 	[ -f "$log" ] || continue
