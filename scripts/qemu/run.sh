@@ -123,10 +123,12 @@ case $PWD/ in
 	qemu_die "the working directory $PWD is hidden inside the guest (/proc, /sys and /dev are the guest's own)"
 	;;
 esac
+for d in ${binds[@]+"${binds[@]}"}; do
+	[ -d "$d" ] || qemu_die "-B $d: not a directory"
+done
 bind_list=()
 for d in ${binds[@]+"${binds[@]}"} "$PWD" "${abs_top_builddir:-}" "${abs_top_srcdir:-}"; do
-	[ -n "$d" ] || continue
-	[ -d "$d" ] || qemu_die "-B $d: not a directory"
+	[ -n "$d" ] && [ -d "$d" ] || continue
 	d=$(cd "$d" && pwd -P)
 	case $d in *$'\n'*) qemu_die "$d: a path with a newline cannot be passed to the guest" ;; esac
 	case $d/ in

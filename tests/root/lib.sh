@@ -51,11 +51,11 @@ cleanup() {
 trap cleanup EXIT
 
 # private_copy NAME: a copy of the command NAME that another user can run
-# wherever the build tree is. A clone in a 0700 directory (root's home, a
-# `mktemp -d`) cannot be entered by nobody, and neither can a scratch
-# directory under it; so the real binary under libtool's wrapper and the
-# build tree's shared libraries go to a directory of their own, 0755,
-# removed on exit. Leaves the copy's path in PRIVATE_CMD; run it with
+# wherever the build tree is: nobody cannot enter a clone in a 0700
+# directory (root's home, a `mktemp -d`) to reach the command or its
+# library. So the real binary under libtool's wrapper and the build tree's
+# shared library go to a directory of their own, 0755, removed on exit.
+# Leaves the copy's path in PRIVATE_CMD; run it with
 # LD_LIBRARY_PATH=$PRIVATE_DIR.
 private_copy() {
 	local real
