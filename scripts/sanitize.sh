@@ -82,7 +82,8 @@ fi
 
 # halt_on_error: the first report ends the process; exitcode 99 is a hard
 # ERROR for automake's test driver, never mistaken for an expected exit 1.
-supp=$top/tests/sanitize.supp
+supp=$work/src/tests/sanitize.supp
+[ -f "$supp" ] || { say "FAIL: no $supp"; exit 1; }
 export ASAN_OPTIONS="halt_on_error=1:exitcode=99:abort_on_error=0:detect_leaks=1:strict_string_checks=1:check_initialization_order=1:detect_stack_use_after_return=1:log_path=$work/reports/asan:log_exe_name=1"
 export UBSAN_OPTIONS="halt_on_error=1:exitcode=99:print_stacktrace=1:log_path=$work/reports/ubsan:log_exe_name=1"
 export LSAN_OPTIONS="suppressions=$supp:print_suppressions=0:exitcode=99"
