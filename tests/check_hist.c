@@ -68,13 +68,14 @@ START_TEST(test_log2_wide)
 	/* slots past 64 cannot exist: ignored, not overflowed */
 	{
 		unsigned long long w[70] = { 0 };
-		char *got;
+		char *got, *want = fixture_read("hist_log2_wide.txt");
 
 		memcpy(w, v, sizeof(v));
 		w[69] = 1;
 		got = print(bpfrun_print_log2_hist, w, 70, "ns");
-		ck_assert_str_eq(got, fixture_read("hist_log2_wide.txt"));
+		ck_assert_str_eq(got, want);
 		free(got);
+		free(want);
 	}
 }
 END_TEST

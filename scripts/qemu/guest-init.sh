@@ -8,7 +8,9 @@
 # It loads the 9p/virtio modules listed in /lib/modules/order, mounts the
 # host's / (9p tag "hostroot", read-only) on /host and the run's scratch
 # directory (9p tag "scratch", writable) on /host/run/bpfrun-qemu, mounts the
-# pseudo filesystems a tracer needs inside that tree, and runs
+# pseudo filesystems a tracer needs inside that tree, puts back the host's
+# directories under /tmp and /run that run.sh lists in the scratch's
+# "binds" (a build tree there would be hidden by the guest's own), and runs
 # /run/bpfrun-qemu/cmd.sh (written by run.sh) chrooted into the host root.
 # The command's stdout, stderr and exit code go to files in the scratch
 # export, where run.sh reads them; the serial console only carries boot
@@ -59,9 +61,12 @@ fi
 # cache=loose on the read-only root: the host tree does not change while the
 # guest runs, so page-cached reads are safe and save 9p round trips.
 NINEP="trans=virtio,version=9p2000.L,msize=512000"
-mkdir -p /host
+mkdir -p /host /lower
 mount -t 9p -o "$NINEP,ro,cache=loose" hostroot /host ||
 	die "cannot mount the host root (9p tag hostroot)"
+# A second view of the host's root, taken before /tmp and /run are covered
+# below (a virtio 9p channel takes only one mount: a bind, not a remount).
+mount -o bind /host /lower || die "cannot bind the host root on /lower"
 
 # The host root is read-only: give the guest its own /proc, /sys, /dev,
 # a writable /tmp and /run, and the tracing filesystems.
@@ -77,6 +82,14 @@ mkdir -p "$OUT"
 mount -t 9p -o "$NINEP" scratch "$OUT" ||
 	die "cannot mount the scratch export (9p tag scratch)"
 out_mounted=1
+# Trees of the host under /tmp or /run that the command needs, one
+# absolute path a line: back at their own paths, over the guest's tmpfs.
+if [ -s "$OUT/binds" ]; then
+	while IFS= read -r d; do
+		mkdir -p "/host$d" && mount -o bind "/lower$d" "/host$d" ||
+			die "cannot bind the host's $d into the guest"
+	done <"$OUT/binds"
+fi
 mount -t tracefs tracefs /host/sys/kernel/tracing || die "mount tracefs"
 mount -t debugfs debugfs /host/sys/kernel/debug || die "mount debugfs"
 mount -t bpf bpf /host/sys/fs/bpf 2>/dev/null || say "note: no bpffs"

@@ -306,6 +306,9 @@ build_initramfs() {
 	mv "$kdir/initramfs.cpio.gz.tmp" "$kdir/initramfs.cpio.gz"
 	rm -rf "$stage"
 	echo "$stamp" >"$kdir/initramfs.stamp"
+	# run.sh refuses an initramfs whose /init is not the guest-init.sh
+	# beside it: the two agree on what the scratch export holds.
+	sha256sum "$here/guest-init.sh" | cut -d' ' -f1 >"$kdir/initramfs.init"
 }
 
 resolved=()

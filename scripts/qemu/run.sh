@@ -12,6 +12,9 @@
 #                or be empty); default: a temporary one, removed at the end
 #   -m MEGS      guest memory (default 2048)
 #   -e NAME=VAL  set an environment variable for COMMAND (repeatable)
+#   -B DIR       a directory COMMAND needs under /tmp or /run, shown at its
+#                own path (repeatable; the working directory, abs_top_builddir
+#                and abs_top_srcdir are added by themselves)
 #   -v           show the guest's serial console (kernel and init messages)
 #   -h, --help   this text
 #
@@ -26,8 +29,10 @@
 # /lib/modules/RELEASE/build points at.  Inside the guest:
 #   - proc, sysfs, devtmpfs, devpts, tracefs (/sys/kernel/tracing), debugfs
 #     (/sys/kernel/debug) and bpffs are mounted, /tmp, /run and /dev/shm are
-#     tmpfs (the host's are hidden: do not run from under /tmp or /run),
-#     and lo is up;
+#     tmpfs, and lo is up. The host's /tmp and /run are hidden, except the
+#     working directory, abs_top_builddir, abs_top_srcdir and the -B
+#     directories, bound back at their own paths (read-only), so a tree
+#     cloned under /tmp runs too;
 #   - the working directory is the caller's;
 #   - the environment is PATH, HOME=/root, LANG=C.UTF-8, TERM=dumb,
 #     BPFRUN_CACHE_DIR=/tmp/bpfrun-cache (the host root is read-only),
@@ -61,9 +66,11 @@ outdir=
 mem=2048
 verbose=
 extra_env=()
+binds=()
 case ${1:-} in --help) usage; exit 0 ;; esac
-while getopts ':t:d:o:m:e:vh' opt; do
+while getopts ':t:d:o:m:e:B:vh' opt; do
 	case $opt in
+	B) binds+=("$OPTARG") ;;
 	t) timeout_s=$OPTARG ;;
 	d) qdir=$OPTARG ;;
 	o) outdir=$OPTARG ;;
@@ -101,16 +108,34 @@ kdir=$kernels/$release
 if [ ! -f "$kdir/vmlinuz" ] || [ ! -f "$kdir/initramfs.cpio.gz" ]; then
 	qemu_die "kernel $release not found in $kernels: run scripts/qemu/kernels.sh $qdir"
 fi
+if [ "$(cat "$kdir/initramfs.init" 2>/dev/null)" != "$(sha256sum "$here/guest-init.sh" | cut -d' ' -f1)" ]; then
+	qemu_die "the initramfs of $release was built from another scripts/qemu/guest-init.sh: run scripts/qemu/kernels.sh $qdir"
+fi
 [ -e "/lib/modules/$release/build" ] ||
 	qemu_log "warning: /lib/modules/$release/build is missing: BPF programs will not compile in the guest"
 
 # The guest overmounts these with its own filesystems: a cwd there would
-# not be the caller's.
+# not be the caller's. /tmp and /run are tmpfs in the guest, and the trees
+# under them it needs are bound back (guest-init.sh): the -B directories,
+# the working directory, and the build and source trees of `make check`.
 case $PWD/ in
-/tmp/* | /run/* | /proc/* | /sys/* | /dev/*)
-	qemu_die "the working directory $PWD is hidden inside the guest (/tmp, /run, /proc, /sys and /dev are the guest's own)"
+/proc/* | /sys/* | /dev/*)
+	qemu_die "the working directory $PWD is hidden inside the guest (/proc, /sys and /dev are the guest's own)"
 	;;
 esac
+for d in ${binds[@]+"${binds[@]}"}; do
+	[ -d "$d" ] || qemu_die "-B $d: not a directory"
+done
+bind_list=()
+for d in ${binds[@]+"${binds[@]}"} "$PWD" "${abs_top_builddir:-}" "${abs_top_srcdir:-}"; do
+	[ -n "$d" ] && [ -d "$d" ] || continue
+	d=$(cd "$d" && pwd -P)
+	case $d in *$'\n'*) qemu_die "$d: a path with a newline cannot be passed to the guest" ;; esac
+	case $d/ in
+	/run/bpfrun-qemu/*) qemu_die "$d is under /run/bpfrun-qemu, the guest's scratch export" ;;
+	/tmp/?* | /run/?*) bind_list+=("$d") ;;
+	esac
+done
 
 # Scratch directory: the guest's writable 9p export.
 tmp_scratch=
@@ -149,6 +174,14 @@ fi
 : >"$scratch/stdout"
 : >"$scratch/stderr"
 : >"$scratch/console.log"
+# Outer directories first, and none inside another: a bind of a tree hides
+# what was bound inside its path before.
+: >"$scratch/binds"
+if [ ${#bind_list[@]} -gt 0 ]; then
+	printf '%s\n' "${bind_list[@]}" | LC_ALL=C sort -u | awk '
+		{ for (i = 1; i <= n; i++) if (index($0 "/", kept[i] "/") == 1) next
+		  kept[++n] = $0; print }' >"$scratch/binds"
+fi
 
 append="console=ttyS0,115200 panic=-1 rdinit=/init"
 [ -n "$verbose" ] || append="$append quiet"

@@ -629,7 +629,8 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 		print_hist(r, ti, k, v, e, n);
 	} else {
 		sort_type = v;
-		qsort(e, n, sizeof(*e), cmp_entry);
+		if (n)	/* e is NULL for an empty map */
+			qsort(e, n, sizeof(*e), cmp_entry);
 		if (r->json)
 			printf("{\"map\":\"%s\",\"entries\":[", ti->name);
 		else

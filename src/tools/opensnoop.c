@@ -34,11 +34,14 @@ static const char usage[] =
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
 {
-	const struct open_event *e = data;
+	struct open_event copy;
+	const struct open_event *e = &copy;
 	char res[32];
 
-	if (size < sizeof(*e))
+	if (size < sizeof(copy))
 		return 0;
+	/* a perf sample's data is 4 bytes past 8-byte alignment: ret is s64 */
+	memcpy(&copy, data, sizeof(copy));
 	if (e->ret >= 0) {
 		snprintf(res, sizeof(res), "%lld", (long long)e->ret);
 	} else {

@@ -16,6 +16,10 @@ start_tool() {
 	ERR=$SCRATCH/$name.err
 	snapshot_progs
 	for try in $(seq 1 40); do
+		# emptied here, not by the redirection, which happens in the
+		# child, later: the last run's header must not look like ready
+		: >"$OUT"
+		: >"$ERR"
 		"$TOOLS/$name" "$@" >"$OUT" 2>"$ERR" </dev/null &
 		TOOL_PID=$!
 		BG_PIDS="$BG_PIDS $TOOL_PID"
@@ -35,23 +39,6 @@ start_tool() {
 		sleep 3
 	done
 	skip "trace_pipe stayed busy (another reader) for 2 minutes: $(cat "$ERR")"
-}
-
-# The ids of the BPF programs the running command holds, from its fds.
-tool_prog_ids() {
-	TOOL_PROG_IDS=$(grep -hs '^prog_id:' /proc/"$TOOL_PID"/fdinfo/* |
-		awk '{print $2}' | sort -u)
-}
-
-# tool_progs_gone: none of the programs the command held is loaded now
-tool_progs_gone() {
-	local id
-	[ -n "$TOOL_PROG_IDS" ] || fail "no BPF program seen while the command ran"
-	for id in $TOOL_PROG_IDS; do
-		"$abs_top_builddir/tests/bpf_progs" | awk '{print $1}' | grep -qx "$id" &&
-			fail "BPF program $id still loaded after the command ended"
-	done
-	return 0
 }
 
 # stop_tool: SIGINT, exit 0 expected
@@ -87,29 +74,6 @@ check_common() {
 	"$TOOLS/$1" --bogus >/dev/null 2>&1
 	[ $? = 2 ] || fail "$1 --bogus: exit not 2"
 	pass "$1: --help, --version, bad option"
-}
-
-# Other engineers' programs may carry the same names: compare ids with a
-# snapshot taken before our command started.
-snapshot_progs() {
-	PROGS_BEFORE=$("$abs_top_builddir/tests/bpf_progs" | awk '{print $1}')
-}
-
-# ours_loaded PROGNAME: loaded since snapshot_progs, by that name
-ours_loaded() {
-	"$abs_top_builddir/tests/bpf_progs" | while read -r id name; do
-		[ "$name" = "$1" ] || continue
-		printf '%s\n' $PROGS_BEFORE | grep -qx "$id" || echo "$id"
-	done | grep -q .
-}
-
-# nothing_left PROGNAME...: none of these BPF programs is still loaded
-nothing_left() {
-	local p
-	for p in "$@"; do
-		ours_loaded "$p" && fail "$p still loaded"
-	done
-	return 0
 }
 
 kprobes_available() {
