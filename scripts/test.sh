@@ -6,7 +6,8 @@
 # `make install` into a scratch directory, the unit and root tests again
 # built with sanitizers (scripts/sanitize.sh), and the fuzzers for a short
 # while (scripts/fuzz.sh, FUZZ_SECONDS=15 each, when the tree has it). Ends
-# with one summary line; install, sanitize and fuzz count as one test each.
+# with one summary line; install, the embedding host (tests/embed), sanitize
+# and fuzz count as one test each.
 set -uo pipefail
 if [ "$(id -u)" != 0 ]; then
 	exec sudo -E "$0" "$@"
@@ -50,7 +51,6 @@ else
 	echo "FAIL: make install"
 	install_fail=1
 fi
-rm -rf "$dest"
 
 extra_pass=$((1 - install_fail))
 extra_fail=$install_fail
@@ -68,6 +68,9 @@ extra() {
 	*) echo "FAIL: $name (exit $erc)"; extra_fail=$((extra_fail + 1)) ;;
 	esac
 }
+# a host program built against that install through pkg-config alone
+extra "tests/embed/run.sh" tests/embed/run.sh "$dest" /usr/local
+rm -rf "$dest"
 extra "scripts/sanitize.sh" scripts/sanitize.sh
 if [ -f scripts/fuzz.sh ]; then
 	extra "scripts/fuzz.sh (15 s each)" env FUZZ_SECONDS=15 bash scripts/fuzz.sh
