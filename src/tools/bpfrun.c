@@ -853,9 +853,16 @@ static int run_loop(struct run *r, struct bpfrun_events *ev)
 		if (r->child_done || (end && now() >= end))
 			break;
 	}
-	/* what is still buffered */
-	if (ev)
-		bpfrun_events_poll(ev, 0);
+	/*
+	 * The end, however it came: stop the producers, then read all they
+	 * wrote (and hear of what they could not write) before the maps.
+	 */
+	bpfrun_detach(r->t.b);
+	if (ev) {
+		n = bpfrun_events_flush(ev);
+		if (n < 0)
+			return n;
+	}
 	while (r->t.tp && bpfrun_trace_pipe_read(r->t.tp, &f, 0) > 0)
 		print_printk(r, &f);
 	return err;

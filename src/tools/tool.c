@@ -152,9 +152,17 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 	fputs(header, stdout);
 	while (!bpfrun_stopped()) {
 		err = bpfrun_events_poll(ev, -1);
-		if (err < 0)
+		if (err < 0 && err != -EINTR)
 			break;
 	}
+	if (err >= 0 || err == -EINTR) {
+		/* what the kernel wrote before the stop is shown too */
+		bpfrun_detach(t->b);
+		err = bpfrun_events_flush(ev);
+	}
+	if (bpfrun_events_lost(ev))
+		fprintf(stderr, "%s: %llu events lost in all\n", t->name,
+			bpfrun_events_lost(ev));
 	bpfrun_events_close(ev);
 	return err < 0 ? err : 0;
 }
