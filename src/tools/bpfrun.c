@@ -482,6 +482,19 @@ static int open_outputs(struct run *r, struct bpfrun_events **ev)
 
 /* --- maps at exit -------------------------------------------------------- */
 
+/*
+ * A map of millions of entries takes seconds to read and print: the dump
+ * checks for a stop request (a new one: not the Ctrl-C that ended the run)
+ * every CHECK_EVERY entries, so it ends within a fraction of a second.
+ */
+#define CHECK_EVERY 1024
+static unsigned dump_stop_base;
+
+static bool dump_stopped(size_t i)
+{
+	return i % CHECK_EVERY == 0 && bpfrun_stopped_since(dump_stop_base);
+}
+
 struct entry {
 	void *key, *val;
 };
@@ -550,6 +563,7 @@ static long read_map(const struct bpfrun_table_info *ti, const struct dtype *v,
 	char *key = calloc(1, ks), *next = calloc(1, ks), *raw;
 	struct entry *e = NULL;
 	bool first = true;
+	size_t seen = 0;
 	long err = 0;
 
 	raw = calloc(ncpu > 0 ? ncpu : 1, stride);
@@ -558,6 +572,10 @@ static long read_map(const struct bpfrun_table_info *ti, const struct dtype *v,
 		goto out;
 	}
 	while (!bpf_map_get_next_key(ti->fd, first ? NULL : key, next)) {
+		if (dump_stopped(++seen)) {
+			err = -EINTR;
+			goto out;
+		}
 		first = false;
 		memcpy(key, next, ks);
 		if (bpf_map_lookup_elem(ti->fd, key, raw))
@@ -674,6 +692,8 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 	if (is_percpu(ti->type) && !dtype_is_int(v))
 		goto out;
 	n = read_map(ti, v, &e);
+	if (n == -EINTR)
+		goto out;
 	if (n < 0) {
 		fprintf(stderr, "bpfrun: map %s: %s\n", ti->name,
 			strerror(-n));
@@ -688,7 +708,7 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 			printf("{\"map\":\"%s\",\"entries\":[", ti->name);
 		else
 			printf("\n%s:\n", ti->name);
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && !dump_stopped(i + 1); i++) {
 			if (r->json) {
 				printf("%s{\"key\":", i ? "," : "");
 				dtype_print_json(stdout, k, e[i].key);
@@ -715,11 +735,13 @@ out:
 	dtype_free(v);
 }
 
-static void print_maps(struct run *r)
+/* -EINTR: a stop request cut the dump short (said on stderr). */
+static int print_maps(struct run *r)
 {
 	size_t i, n = bpfrun_nr_tables(r->t.b);
 	struct bpfrun_table_info ti;
 
+	dump_stop_base = bpfrun_stop_requests();
 	for (i = 0; i < n; i++) {
 		bpfrun_table_info(r->t.b, i, &ti);
 		switch (ti.type) {
@@ -732,7 +754,15 @@ static void print_maps(struct run *r)
 			print_map(r, &ti);
 			break;
 		}
+		if (bpfrun_stopped_since(dump_stop_base)) {
+			fflush(stdout);
+			fprintf(stderr,
+				"bpfrun: interrupted while printing map %s: the maps are shown only in part\n",
+				ti.name);
+			return -EINTR;
+		}
 	}
+	return 0;
 }
 
 /* --- the command --------------------------------------------------------- */
@@ -969,18 +999,13 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'p':
-			r.pid = strtol(optarg, &end, 10);
-			if (*end || r.pid <= 0)
-				tool_usage_error(&r.t, "bad pid '%s'", optarg);
+			r.pid = tool_parse_pid(&r.t, optarg);
 			break;
 		case 'c':
 			r.cmd = optarg;
 			break;
 		case 'd':
-			r.duration = strtod(optarg, &end);
-			if (*end || r.duration <= 0)
-				tool_usage_error(&r.t, "bad duration '%s'",
-						 optarg);
+			r.duration = tool_parse_seconds(&r.t, optarg);
 			break;
 		case 'b': {
 			long n = strtol(optarg, &end, 10);
@@ -1084,7 +1109,7 @@ int main(int argc, char **argv)
 	release_child(&r);
 	err = run_loop(&r, ev);
 	if (!err)
-		print_maps(&r);
+		err = print_maps(&r);
 	if (bpfrun_events_lost(ev))
 		fprintf(stderr, "bpfrun: %llu events lost in all\n",
 			bpfrun_events_lost(ev));

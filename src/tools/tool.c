@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,17 +43,40 @@ int tool_add_cflag(struct tool *t, const char *flag)
 	return 0;
 }
 
-void tool_pid_option(struct tool *t, const char *arg)
+int tool_parse_pid(struct tool *t, const char *arg)
 {
 	char *end;
 	long pid;
 
+	/* strtol alone takes "4294967297" and an int keeps 1 of it */
 	errno = 0;
 	pid = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || pid <= 0 || pid > 0x7fffffff)
-		tool_usage_error(t, "bad PID '%s'", arg);
-	snprintf(t->pidflag, sizeof(t->pidflag), "-DFILTER_PID=%ld", pid);
+	if (errno || end == arg || *end || pid <= 0 || pid > INT_MAX)
+		tool_usage_error(t, "bad PID '%s' (a process id: 1 to %d)", arg,
+				 INT_MAX);
+	return pid;
+}
+
+void tool_pid_option(struct tool *t, const char *arg)
+{
+	snprintf(t->pidflag, sizeof(t->pidflag), "-DFILTER_PID=%d",
+		 tool_parse_pid(t, arg));
 	tool_add_cflag(t, t->pidflag);
+}
+
+double tool_parse_seconds(struct tool *t, const char *arg)
+{
+	char *end;
+	double s;
+
+	/* strtod takes "nan" and "inf", and a NaN end time never comes */
+	errno = 0;
+	s = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(s) || s <= 0 ||
+	    s > TOOL_MAX_SECONDS)
+		tool_usage_error(t, "bad duration '%s' (seconds: above 0, at most %d, a year)",
+				 arg, TOOL_MAX_SECONDS);
+	return s;
 }
 
 int tool_option(struct tool *t, int c, const char *arg)

@@ -55,8 +55,13 @@ int tool_option(struct tool *t, int c, const char *arg);
 void tool_usage_error(struct tool *t, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 int tool_add_cflag(struct tool *t, const char *flag);
+/* A process id (1 to INT_MAX) or a usage error (exit 2). */
+int tool_parse_pid(struct tool *t, const char *arg);
 /* -p PID: the program filters on FILTER_PID; a bad PID exits 2. */
 void tool_pid_option(struct tool *t, const char *arg);
+/* -d SECONDS: finite, above 0, at most a year; else a usage error (exit 2). */
+#define TOOL_MAX_SECONDS (365 * 86400)
+double tool_parse_seconds(struct tool *t, const char *arg);
 /*
  * Root check, trace_pipe (when t->trace) so that a busy one fails before
  * the slow compile, then find and compile the program into t->b and attach
