@@ -112,6 +112,8 @@ int bpfrun_trace_pipe_open(struct bpfrun_trace_pipe **tp);
 /*
  * Wait up to @timeout_ms (-1: forever) for the next parsable line.
  * 1: @f filled (valid until the next call); 0: timed out or stop requested.
+ * With @timeout_ms 0 it reads what is there even after a stop request:
+ * the last lines, once the program is detached.
  */
 int bpfrun_trace_pipe_read(struct bpfrun_trace_pipe *tp,
 			   struct bpfrun_trace_fields *f, int timeout_ms);

@@ -221,7 +221,8 @@ int bpfrun_trace_pipe_read(struct bpfrun_trace_pipe *tp,
 {
 	int waited = 0;
 
-	while (!bpfrun_stopped()) {
+	/* 0: what is there, even after a stop (the last lines at the end) */
+	while (!bpfrun_stopped() || !timeout_ms) {
 		struct pollfd pfd = { .fd = tp->fd, .events = POLLIN };
 		int r, slice;
 		ssize_t n;

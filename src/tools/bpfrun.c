@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -356,10 +357,37 @@ static void print_hex(FILE *out, const void *data, size_t size)
 		fprintf(out, "%02x", p[i]);
 }
 
+/*
+ * Output to a file or pipe is block buffered: a write per line made the
+ * reader slower than a burst, and the perf buffer overflowed. Blocks end
+ * at line ends, since -c's command may write to the same file, and go out
+ * at least once per turn of the loop (run_loop) for readers that follow.
+ */
+#define OUT_BUFFER (1 << 20)
+#define OUT_FLUSH_AT (1 << 16)
+static char out_buffer[OUT_BUFFER];
+
+static void out_line_done(void)
+{
+	if (__fpending(stdout) >= OUT_FLUSH_AT)
+		fflush(stdout);
+}
+
+static int print_event(struct run *r, const char *table, const void *data,
+		       size_t size);
+
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
 {
-	struct run *r = ctx;
+	int err = print_event(ctx, table, data, size);
+
+	out_line_done();
+	return err;
+}
+
+static int print_event(struct run *r, const char *table, const void *data,
+		       size_t size)
+{
 	struct out_table *o = NULL;
 	size_t i;
 
@@ -720,6 +748,7 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 				fputs("\t", stdout);
 				dtype_print_text(stdout, v, e[i].val);
 				putchar('\n');
+				out_line_done();
 			}
 		}
 		if (r->json)
@@ -838,6 +867,7 @@ static void print_printk(struct run *r, const struct bpfrun_trace_fields *f)
 		return;
 	if (!r->json) {
 		printf("%s\n", f->msg);
+		out_line_done();
 		return;
 	}
 	printf("{\"printk\":\"");
@@ -854,12 +884,14 @@ static void print_printk(struct run *r, const struct bpfrun_trace_fields *f)
 		if (*m != '"' && *m != '\\')
 			putchar(*m);
 	printf("\"}\n");
+	out_line_done();
 }
 
 static int run_loop(struct run *r, struct bpfrun_events *ev)
 {
 	double end = r->duration > 0 ? now() + r->duration : 0;
 	struct bpfrun_trace_fields f;
+	unsigned base;
 	int err = 0, n;
 
 	while (!bpfrun_stopped()) {
@@ -868,7 +900,8 @@ static int run_loop(struct run *r, struct bpfrun_events *ev)
 			if (n < 0 && n != -EINTR)
 				return n;
 		}
-		while (r->t.tp &&
+		n = 0;
+		while (r->t.tp && !bpfrun_stopped() &&
 		       (n = bpfrun_trace_pipe_read(r->t.tp, &f, ev ? 0 : 100)) > 0) {
 			print_printk(r, &f);
 			if (ev)
@@ -893,7 +926,14 @@ static int run_loop(struct run *r, struct bpfrun_events *ev)
 		if (n < 0)
 			return n;
 	}
-	while (r->t.tp && bpfrun_trace_pipe_read(r->t.tp, &f, 0) > 0)
+	/*
+	 * trace_pipe is everyone's: other programs may keep it busy, so the
+	 * last lines are read for a second at most, or until a new Ctrl-C.
+	 */
+	base = bpfrun_stop_requests();
+	end = now() + 1;
+	while (r->t.tp && !bpfrun_stopped_since(base) && now() < end &&
+	       bpfrun_trace_pipe_read(r->t.tp, &f, 0) > 0)
 		print_printk(r, &f);
 	return err;
 }
@@ -1078,7 +1118,10 @@ int main(int argc, char **argv)
 		snprintf(r.defs[0], sizeof(r.defs[0]), "-DPID=%d", r.pid);
 		tool_add_cflag(&r.t, r.defs[0]);
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	else	/* glibc keeps its 4 KiB buffer if given none */
+		setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	err = tool_open(&r.t);
 	if (err)
 		goto cleanup;
