@@ -117,6 +117,11 @@ int bpfrun_trace_pipe_open(struct bpfrun_trace_pipe **tp);
  */
 int bpfrun_trace_pipe_read(struct bpfrun_trace_pipe *tp,
 			   struct bpfrun_trace_fields *f, int timeout_ms);
+/*
+ * Lines the kernel's trace buffer overwrote since the open, unread: of
+ * every program on the system, as trace_pipe is (not only ours).
+ */
+unsigned long long bpfrun_trace_pipe_overrun(const struct bpfrun_trace_pipe *tp);
 void bpfrun_trace_pipe_close(struct bpfrun_trace_pipe *tp);
 
 /*

@@ -932,9 +932,23 @@ static int run_loop(struct run *r, struct bpfrun_events *ev)
 	 */
 	base = bpfrun_stop_requests();
 	end = now() + 1;
-	while (r->t.tp && !bpfrun_stopped_since(base) && now() < end &&
-	       bpfrun_trace_pipe_read(r->t.tp, &f, 0) > 0)
+	while (r->t.tp && bpfrun_trace_pipe_read(r->t.tp, &f, 0) > 0) {
 		print_printk(r, &f);
+		if (bpfrun_stopped_since(base) || now() >= end) {
+			fflush(stdout);
+			fprintf(stderr,
+				"bpfrun: trace_pipe still has lines after %s: the rest is not read\n",
+				bpfrun_stopped_since(base) ? "a second stop request" :
+							     "a second of reading");
+			break;
+		}
+	}
+	if (bpfrun_trace_pipe_overrun(r->t.tp)) {
+		fflush(stdout);
+		fprintf(stderr,
+			"bpfrun: the kernel's trace buffer overwrote %llu unread lines (of any program: trace_pipe is shared); a larger buffer_size_kb in tracefs keeps more\n",
+			bpfrun_trace_pipe_overrun(r->t.tp));
+	}
 	return err;
 }
 
