@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tool.h"
 
@@ -153,12 +154,35 @@ int tool_close(struct tool *t, int err)
 int tool_trace_loop(struct tool *t)
 {
 	struct bpfrun_trace_fields f;
+	struct timespec end, ts;
+	unsigned base;
 	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");
 	while ((err = bpfrun_trace_pipe_read(t->tp, &f, -1)) > 0)
 		printf("%-6d %-12.12s %s\n", f.pid, f.task, f.msg);
+	if (err < 0)
+		return err;
+	/*
+	 * Stopped: the lines written before are shown too, for a second at
+	 * most (trace_pipe is everyone's) or until a second stop request.
+	 */
+	bpfrun_detach(t->b);
+	base = bpfrun_stop_requests();
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec++;
+	while ((err = bpfrun_trace_pipe_read(t->tp, &f, 0)) > 0) {
+		printf("%-6d %-12.12s %s\n", f.pid, f.task, f.msg);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (bpfrun_stopped_since(base) || ts.tv_sec > end.tv_sec ||
+		    (ts.tv_sec == end.tv_sec && ts.tv_nsec >= end.tv_nsec))
+			break;
+	}
+	if (bpfrun_trace_pipe_overrun(t->tp))
+		fprintf(stderr,
+			"%s: the kernel's trace buffer overwrote %llu unread lines (of any program: trace_pipe is shared)\n",
+			t->name, bpfrun_trace_pipe_overrun(t->tp));
 	return err < 0 ? err : 0;
 }
 

@@ -72,12 +72,14 @@ int tool_open(struct tool *t);
 int tool_close(struct tool *t, int err);
 /*
  * Print "PID    COMM         OUTPUT" and a line per trace_pipe record, bcc's
- * printk_sample loop, until SIGINT or SIGTERM.
+ * printk_sample loop, until SIGINT or SIGTERM; then detach and show the
+ * lines already written (a second at most, or until a second stop).
  */
 int tool_trace_loop(struct tool *t);
 /*
  * Print @header, then hand every event of the program's "events" table to
- * @fn until SIGINT or SIGTERM.
+ * @fn until SIGINT or SIGTERM; then detach, hand over every event already
+ * written (bpfrun_events_flush) and say how many were lost in all.
  */
 int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 		    void *ctx);
