@@ -16,6 +16,8 @@ start_tool() {
 	ERR=$SCRATCH/$name.err
 	snapshot_progs
 	for try in $(seq 1 40); do
+		# a header left by the last run must not pass for this one's
+		rm -f "$OUT" "$ERR"
 		"$TOOLS/$name" "$@" >"$OUT" 2>"$ERR" </dev/null &
 		TOOL_PID=$!
 		BG_PIDS="$BG_PIDS $TOOL_PID"
