@@ -76,6 +76,12 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *opts);
 /* Detach everything, close every fd; NULL-safe. */
 void bpfrun_close(struct bpfrun *b);
+/*
+ * Detach every program but keep programs and maps: nothing new is traced,
+ * what was recorded stays readable (maps, buffers, trace_pipe). The end of
+ * a run: detach, bpfrun_events_flush(), then read the maps. NULL-safe.
+ */
+void bpfrun_detach(struct bpfrun *b);
 
 /*
  * Attach function @func as @kind. @target is "SYMBOL" for kprobes,
@@ -138,9 +144,16 @@ int bpfrun_trace_pipe_open(struct bpfrun_trace_pipe **tp);
 /*
  * Wait up to @timeout_ms (-1: forever) for the next parsable line.
  * 1: @f filled (valid until the next call); 0: timed out or stop requested.
+ * With @timeout_ms 0 it reads what is there even after a stop request:
+ * the last lines, once the program is detached.
  */
 int bpfrun_trace_pipe_read(struct bpfrun_trace_pipe *tp,
 			   struct bpfrun_trace_fields *f, int timeout_ms);
+/*
+ * Lines the kernel's trace buffer overwrote since the open, unread: of
+ * every program on the system, as trace_pipe is (not only ours).
+ */
+unsigned long long bpfrun_trace_pipe_overrun(const struct bpfrun_trace_pipe *tp);
 void bpfrun_trace_pipe_close(struct bpfrun_trace_pipe *tp);
 
 /*
@@ -168,6 +181,21 @@ int bpfrun_events_open(struct bpfrun *b, const char *table,
 		       struct bpfrun_events **ev);
 /* Deliver what is there, waiting up to @timeout_ms; returns events or -errno. */
 int bpfrun_events_poll(struct bpfrun_events *ev, int timeout_ms);
+/*
+ * The final drain, for every way a run ends (its command exited, its time
+ * is up, SIGINT or SIGTERM): call it after bpfrun_detach(). It delivers
+ * every event the kernel wrote before the call and reports, through on_lost,
+ * the perf buffer losses the kernel has counted but not yet written (it
+ * writes them only before a CPU's next event: the flush writes an end
+ * marker of its own into every buffer to bring them out and to know when
+ * all is read). A stop request during the flush stops the callbacks, not
+ * the reading: what is left is counted and said on stderr. Ring buffers
+ * never drop silently: a full one makes the program's ringbuf_output() or
+ * ringbuf_reserve() fail, and only the program can count that.
+ * Returns the events delivered or -errno; NULL-safe.
+ */
+int bpfrun_events_flush(struct bpfrun_events *ev);
+/* Events the kernel reported lost so far (PERF_RECORD_LOST), in all. */
 unsigned long long bpfrun_events_lost(const struct bpfrun_events *ev);
 void bpfrun_events_close(struct bpfrun_events *ev);
 
@@ -191,9 +219,17 @@ void bpfrun_print_log2_hist(FILE *out, const unsigned long long *vals,
 void bpfrun_print_linear_hist(FILE *out, const unsigned long long *vals,
 			      size_t n, const char *val_type);
 
-/* SIGINT and SIGTERM set a flag that readers check; bpfrun_stopped() reads it. */
+/*
+ * SIGINT and SIGTERM are counted; readers check bpfrun_stopped() (any
+ * request yet). A long step after the run (a map dump) takes
+ * bpfrun_stop_requests() when it starts and stops when
+ * bpfrun_stopped_since() that count: the Ctrl-C that ended the run does
+ * not cut the dump short, a second one does.
+ */
 void bpfrun_handle_signals(void);
 bool bpfrun_stopped(void);
+unsigned bpfrun_stop_requests(void);
+bool bpfrun_stopped_since(unsigned base);
 void bpfrun_stop(void);
 
 /*

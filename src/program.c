@@ -165,19 +165,28 @@ static void program_reset(struct bpfrun *b)
 	b->ntables = 0;
 }
 
-void bpfrun_close(struct bpfrun *b)
+void bpfrun_detach(struct bpfrun *b)
 {
 	size_t i;
 
 	if (!b)
 		return;
-	/* detach first, so that no program runs against a closed map */
 	for (i = 0; i < b->nlinks; i++) {
 		close(b->links[i].fd);
 		free(b->links[i].func);
 		free(b->links[i].target);
 	}
 	free(b->links);
+	b->links = NULL;
+	b->nlinks = 0;
+}
+
+void bpfrun_close(struct bpfrun *b)
+{
+	if (!b)
+		return;
+	/* detach first, so that no program runs against a closed map */
+	bpfrun_detach(b);
 	program_reset(b);
 	free(b->path);
 	free(b);
@@ -428,12 +437,13 @@ int bpfrun_need_root(void)
 	return -EPERM;
 }
 
-static volatile sig_atomic_t stop_requested;
+/* counted, so that a long step can tell a new request from the one before */
+static volatile sig_atomic_t stop_requests;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop_requested = 1;
+	stop_requests++;
 }
 
 void bpfrun_handle_signals(void)
@@ -448,12 +458,22 @@ void bpfrun_handle_signals(void)
 
 bool bpfrun_stopped(void)
 {
-	return stop_requested;
+	return stop_requests != 0;
+}
+
+unsigned bpfrun_stop_requests(void)
+{
+	return stop_requests;
+}
+
+bool bpfrun_stopped_since(unsigned base)
+{
+	return (unsigned)stop_requests != base;
 }
 
 void bpfrun_stop(void)
 {
-	stop_requested = 1;
+	stop_requests++;
 }
 
 const char *bpfrun_version(void)

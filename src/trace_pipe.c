@@ -106,6 +106,7 @@ int bpfrun_trace_parse(const char *line, struct bpfrun_trace_fields *f)
 
 struct bpfrun_trace_pipe {
 	int fd;
+	unsigned long long overrun0;	/* the kernel's count when opened */
 	size_t len;		/* bytes in buf */
 	size_t skip;		/* a line longer than buf is being dropped */
 	char line[LINE_MAX_LEN];	/* the last line returned */
@@ -152,6 +153,65 @@ static void explain_busy(const char *path)
 	}
 }
 
+/*
+ * Lines the kernel's trace buffer overwrote because nobody read them in
+ * time, on every CPU and from every writer: per_cpu/cpuN/stats "overrun".
+ */
+static unsigned long long overruns(void)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 300], buf[1024], *l;
+	unsigned long long sum = 0, n;
+	struct dirent *d;
+	DIR *dp;
+
+	if (tracefs_path("per_cpu", dir, sizeof(dir)) || !(dp = opendir(dir)))
+		return 0;
+	while ((d = readdir(dp))) {
+		if (strncmp(d->d_name, "cpu", 3))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/stats", dir, d->d_name);
+		if (read_file(p, buf, sizeof(buf)) <= 0)
+			continue;
+		for (l = buf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+			if (sscanf(l, "overrun: %llu", &n) == 1)
+				sum += n;
+	}
+	closedir(dp);
+	return sum;
+}
+
+/*
+ * Until something expands it, the trace buffer is 7 KiB per CPU: about a
+ * hundred lines, overwritten if bpfrun is a moment late. Enabling the
+ * bpf_trace_printk event through tracefs (which the helper enables anyway)
+ * makes the kernel grow it to its default size, as for any tracing user.
+ */
+static void expand_buffer(void)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	if (tracefs_path("events/bpf_trace/bpf_trace_printk/enable", p,
+			 sizeof(p)))
+		return;
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) != 1)
+		pr_info("cannot enable %s: %s\n", p, strerror(errno));
+	close(fd);
+}
+
+unsigned long long bpfrun_trace_pipe_overrun(const struct bpfrun_trace_pipe *tp)
+{
+	unsigned long long now;
+
+	if (!tp)
+		return 0;
+	now = overruns();
+	return now > tp->overrun0 ? now - tp->overrun0 : 0;
+}
+
 int bpfrun_trace_pipe_open(struct bpfrun_trace_pipe **tpp)
 {
 	struct bpfrun_trace_pipe *tp;
@@ -174,6 +234,8 @@ int bpfrun_trace_pipe_open(struct bpfrun_trace_pipe **tpp)
 		free(tp);
 		return err;
 	}
+	expand_buffer();
+	tp->overrun0 = overruns();
 	*tpp = tp;
 	return 0;
 }
@@ -221,7 +283,8 @@ int bpfrun_trace_pipe_read(struct bpfrun_trace_pipe *tp,
 {
 	int waited = 0;
 
-	while (!bpfrun_stopped()) {
+	/* 0: what is there, even after a stop (the last lines at the end) */
+	while (!bpfrun_stopped() || !timeout_ms) {
 		struct pollfd pfd = { .fd = tp->fd, .events = POLLIN };
 		int r, slice;
 		ssize_t n;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -20,8 +21,14 @@ int bpfrun_tracefs(char *buf, size_t len)
 
 	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
 		snprintf(p, sizeof(p), "%s/trace_pipe", dirs[i]);
-		if (path_exists(p))
+		if (!access(p, F_OK))
 			goto found;
+		/* mounted but closed to us: mounting again would not help */
+		if (errno == EACCES) {
+			pr_err("cannot reach tracefs at %s: %s (it is open to root only: run as root, e.g. with sudo)\n",
+			       dirs[i], strerror(EACCES));
+			return -EACCES;
+		}
 	}
 	i = 0;
 	if (mount("nodev", TRACEFS, "tracefs", 0, NULL)) {

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -306,10 +307,37 @@ static void print_hex(FILE *out, const void *data, size_t size)
 		fprintf(out, "%02x", p[i]);
 }
 
+/*
+ * Output to a file or pipe is block buffered: a write per line made the
+ * reader slower than a burst, and the perf buffer overflowed. Blocks end
+ * at line ends, since -c's command may write to the same file, and go out
+ * at least once per turn of the loop (run_loop) for readers that follow.
+ */
+#define OUT_BUFFER (1 << 20)
+#define OUT_FLUSH_AT (1 << 16)
+static char out_buffer[OUT_BUFFER];
+
+static void out_line_done(void)
+{
+	if (__fpending(stdout) >= OUT_FLUSH_AT)
+		fflush(stdout);
+}
+
+static int print_event(struct run *r, const char *table, const void *data,
+		       size_t size);
+
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
 {
-	struct run *r = ctx;
+	int err = print_event(ctx, table, data, size);
+
+	out_line_done();
+	return err;
+}
+
+static int print_event(struct run *r, const char *table, const void *data,
+		       size_t size)
+{
 	struct out_table *o = NULL;
 	size_t i;
 
@@ -428,6 +456,19 @@ static int open_outputs(struct run *r, struct bpfrun_events **ev)
 
 /* --- maps at exit -------------------------------------------------------- */
 
+/*
+ * A map of millions of entries takes seconds to read and print: the dump
+ * checks for a stop request (a new one: not the Ctrl-C that ended the run)
+ * every CHECK_EVERY entries, so it ends within a fraction of a second.
+ */
+#define CHECK_EVERY 1024
+static unsigned dump_stop_base;
+
+static bool dump_stopped(size_t i)
+{
+	return i % CHECK_EVERY == 0 && bpfrun_stopped_since(dump_stop_base);
+}
+
 struct entry {
 	void *key, *val;
 };
@@ -496,6 +537,7 @@ static long read_map(const struct bpfrun_table_info *ti, const struct dtype *v,
 	char *key = calloc(1, ks), *next = calloc(1, ks), *raw;
 	struct entry *e = NULL;
 	bool first = true;
+	size_t seen = 0;
 	long err = 0;
 
 	raw = calloc(ncpu > 0 ? ncpu : 1, stride);
@@ -504,6 +546,10 @@ static long read_map(const struct bpfrun_table_info *ti, const struct dtype *v,
 		goto out;
 	}
 	while (!bpf_map_get_next_key(ti->fd, first ? NULL : key, next)) {
+		if (dump_stopped(++seen)) {
+			err = -EINTR;
+			goto out;
+		}
 		first = false;
 		memcpy(key, next, ks);
 		if (bpf_map_lookup_elem(ti->fd, key, raw))
@@ -620,6 +666,8 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 	if (is_percpu(ti->type) && !dtype_is_int(v))
 		goto out;
 	n = read_map(ti, v, &e);
+	if (n == -EINTR)
+		goto out;
 	if (n < 0) {
 		fprintf(stderr, "bpfrun: map %s: %s\n", ti->name,
 			strerror(-n));
@@ -635,7 +683,7 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 			printf("{\"map\":\"%s\",\"entries\":[", ti->name);
 		else
 			printf("\n%s:\n", ti->name);
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && !dump_stopped(i + 1); i++) {
 			if (r->json) {
 				printf("%s{\"key\":", i ? "," : "");
 				dtype_print_json(stdout, k, e[i].key,
@@ -651,6 +699,7 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 				dtype_print_text(stdout, v, e[i].val,
 						 ti->leaf_size);
 				putchar('\n');
+				out_line_done();
 			}
 		}
 		if (r->json)
@@ -666,11 +715,13 @@ out:
 	dtype_free(v);
 }
 
-static void print_maps(struct run *r)
+/* -EINTR: a stop request cut the dump short (said on stderr). */
+static int print_maps(struct run *r)
 {
 	size_t i, n = bpfrun_nr_tables(r->t.b);
 	struct bpfrun_table_info ti;
 
+	dump_stop_base = bpfrun_stop_requests();
 	for (i = 0; i < n; i++) {
 		bpfrun_table_info(r->t.b, i, &ti);
 		switch (ti.type) {
@@ -683,7 +734,15 @@ static void print_maps(struct run *r)
 			print_map(r, &ti);
 			break;
 		}
+		if (bpfrun_stopped_since(dump_stop_base)) {
+			fflush(stdout);
+			fprintf(stderr,
+				"bpfrun: interrupted while printing map %s: the maps are shown only in part\n",
+				ti.name);
+			return -EINTR;
+		}
 	}
+	return 0;
 }
 
 /* --- the command --------------------------------------------------------- */
@@ -759,6 +818,7 @@ static void print_printk(struct run *r, const struct bpfrun_trace_fields *f)
 		return;
 	if (!r->json) {
 		printf("%s\n", f->msg);
+		out_line_done();
 		return;
 	}
 	printf("{\"printk\":\"");
@@ -775,12 +835,14 @@ static void print_printk(struct run *r, const struct bpfrun_trace_fields *f)
 		if (*m != '"' && *m != '\\')
 			putchar(*m);
 	printf("\"}\n");
+	out_line_done();
 }
 
 static int run_loop(struct run *r, struct bpfrun_events *ev)
 {
 	double end = r->duration > 0 ? now() + r->duration : 0;
 	struct bpfrun_trace_fields f;
+	unsigned base;
 	int err = 0, n;
 
 	while (!bpfrun_stopped()) {
@@ -789,7 +851,8 @@ static int run_loop(struct run *r, struct bpfrun_events *ev)
 			if (n < 0 && n != -EINTR)
 				return n;
 		}
-		while (r->t.tp &&
+		n = 0;
+		while (r->t.tp && !bpfrun_stopped() &&
 		       (n = bpfrun_trace_pipe_read(r->t.tp, &f, ev ? 0 : 100)) > 0) {
 			print_printk(r, &f);
 			if (ev)
@@ -804,11 +867,39 @@ static int run_loop(struct run *r, struct bpfrun_events *ev)
 		if (r->child_done || (end && now() >= end))
 			break;
 	}
-	/* what is still buffered */
-	if (ev)
-		bpfrun_events_poll(ev, 0);
-	while (r->t.tp && bpfrun_trace_pipe_read(r->t.tp, &f, 0) > 0)
+	/*
+	 * The end, however it came: stop the producers, then read all they
+	 * wrote (and hear of what they could not write) before the maps.
+	 */
+	bpfrun_detach(r->t.b);
+	if (ev) {
+		n = bpfrun_events_flush(ev);
+		if (n < 0)
+			return n;
+	}
+	/*
+	 * trace_pipe is everyone's: other programs may keep it busy, so the
+	 * last lines are read for a second at most, or until a new Ctrl-C.
+	 */
+	base = bpfrun_stop_requests();
+	end = now() + 1;
+	while (r->t.tp && bpfrun_trace_pipe_read(r->t.tp, &f, 0) > 0) {
 		print_printk(r, &f);
+		if (bpfrun_stopped_since(base) || now() >= end) {
+			fflush(stdout);
+			fprintf(stderr,
+				"bpfrun: trace_pipe still has lines after %s: the rest is not read\n",
+				bpfrun_stopped_since(base) ? "a second stop request" :
+							     "a second of reading");
+			break;
+		}
+	}
+	if (bpfrun_trace_pipe_overrun(r->t.tp)) {
+		fflush(stdout);
+		fprintf(stderr,
+			"bpfrun: the kernel's trace buffer overwrote %llu unread lines (of any program: trace_pipe is shared); a larger buffer_size_kb in tracefs keeps more\n",
+			bpfrun_trace_pipe_overrun(r->t.tp));
+	}
 	return err;
 }
 
@@ -920,18 +1011,13 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'p':
-			r.pid = strtol(optarg, &end, 10);
-			if (*end || r.pid <= 0)
-				tool_usage_error(&r.t, "bad pid '%s'", optarg);
+			r.pid = tool_parse_pid(&r.t, optarg);
 			break;
 		case 'c':
 			r.cmd = optarg;
 			break;
 		case 'd':
-			r.duration = strtod(optarg, &end);
-			if (*end || r.duration <= 0)
-				tool_usage_error(&r.t, "bad duration '%s'",
-						 optarg);
+			r.duration = tool_parse_seconds(&r.t, optarg);
 			break;
 		case 'b': {
 			long n = strtol(optarg, &end, 10);
@@ -1004,7 +1090,10 @@ int main(int argc, char **argv)
 		snprintf(r.defs[0], sizeof(r.defs[0]), "-DPID=%d", r.pid);
 		tool_add_cflag(&r.t, r.defs[0]);
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	else	/* glibc keeps its 4 KiB buffer if given none */
+		setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	err = tool_open(&r.t);
 	if (err)
 		goto cleanup;
@@ -1035,7 +1124,7 @@ int main(int argc, char **argv)
 	release_child(&r);
 	err = run_loop(&r, ev);
 	if (!err)
-		print_maps(&r);
+		err = print_maps(&r);
 	if (bpfrun_events_lost(ev))
 		fprintf(stderr, "bpfrun: %llu events lost in all\n",
 			bpfrun_events_lost(ev));

@@ -62,7 +62,7 @@ static long parse_num(struct tool *t, const char *what, const char *arg,
 }
 
 /* Sleep until @seconds have passed or SIGINT/SIGTERM. */
-static void wait_for(long seconds)
+static void wait_for(double seconds)
 {
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 	long i;
@@ -163,14 +163,15 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct tool t = { .name = "mmaptop", .usage = usage };
-	long duration = DEFAULT_DURATION, top = DEFAULT_TOP;
+	double duration = DEFAULT_DURATION;
+	long top = DEFAULT_TOP;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "d:p:n:" TOOL_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			duration = parse_num(&t, "duration", optarg, 86400 * 365);
+			duration = tool_parse_seconds(&t, optarg);
 			break;
 		case 'p':
 			tool_pid_option(&t, optarg);
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("Tracing mmap() for %ld seconds... Hit Ctrl-C to end.\n\n",
+	printf("Tracing mmap() for %g seconds... Hit Ctrl-C to end.\n\n",
 	       duration);
 	wait_for(duration);
 	err = report(&t, top);

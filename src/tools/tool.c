@@ -2,10 +2,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tool.h"
 
@@ -42,17 +44,40 @@ int tool_add_cflag(struct tool *t, const char *flag)
 	return 0;
 }
 
-void tool_pid_option(struct tool *t, const char *arg)
+int tool_parse_pid(struct tool *t, const char *arg)
 {
 	char *end;
 	long pid;
 
+	/* strtol alone takes "4294967297" and an int keeps 1 of it */
 	errno = 0;
 	pid = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || pid <= 0 || pid > 0x7fffffff)
-		tool_usage_error(t, "bad PID '%s'", arg);
-	snprintf(t->pidflag, sizeof(t->pidflag), "-DFILTER_PID=%ld", pid);
+	if (errno || end == arg || *end || pid <= 0 || pid > INT_MAX)
+		tool_usage_error(t, "bad PID '%s' (a process id: 1 to %d)", arg,
+				 INT_MAX);
+	return pid;
+}
+
+void tool_pid_option(struct tool *t, const char *arg)
+{
+	snprintf(t->pidflag, sizeof(t->pidflag), "-DFILTER_PID=%d",
+		 tool_parse_pid(t, arg));
 	tool_add_cflag(t, t->pidflag);
+}
+
+double tool_parse_seconds(struct tool *t, const char *arg)
+{
+	char *end;
+	double s;
+
+	/* strtod takes "nan" and "inf", and a NaN end time never comes */
+	errno = 0;
+	s = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(s) || s <= 0 ||
+	    s > TOOL_MAX_SECONDS)
+		tool_usage_error(t, "bad duration '%s' (seconds: above 0, at most %d, a year)",
+				 arg, TOOL_MAX_SECONDS);
+	return s;
 }
 
 int tool_option(struct tool *t, int c, const char *arg)
@@ -126,12 +151,35 @@ int tool_close(struct tool *t, int err)
 int tool_trace_loop(struct tool *t)
 {
 	struct bpfrun_trace_fields f;
+	struct timespec end, ts;
+	unsigned base;
 	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");
 	while ((err = bpfrun_trace_pipe_read(t->tp, &f, -1)) > 0)
 		printf("%-6d %-12.12s %s\n", f.pid, f.task, f.msg);
+	if (err < 0)
+		return err;
+	/*
+	 * Stopped: the lines written before are shown too, for a second at
+	 * most (trace_pipe is everyone's) or until a second stop request.
+	 */
+	bpfrun_detach(t->b);
+	base = bpfrun_stop_requests();
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec++;
+	while ((err = bpfrun_trace_pipe_read(t->tp, &f, 0)) > 0) {
+		printf("%-6d %-12.12s %s\n", f.pid, f.task, f.msg);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (bpfrun_stopped_since(base) || ts.tv_sec > end.tv_sec ||
+		    (ts.tv_sec == end.tv_sec && ts.tv_nsec >= end.tv_nsec))
+			break;
+	}
+	if (bpfrun_trace_pipe_overrun(t->tp))
+		fprintf(stderr,
+			"%s: the kernel's trace buffer overwrote %llu unread lines (of any program: trace_pipe is shared)\n",
+			t->name, bpfrun_trace_pipe_overrun(t->tp));
 	return err < 0 ? err : 0;
 }
 
@@ -149,9 +197,17 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 	fputs(header, stdout);
 	while (!bpfrun_stopped()) {
 		err = bpfrun_events_poll(ev, -1);
-		if (err < 0)
+		if (err < 0 && err != -EINTR)
 			break;
 	}
+	if (err >= 0 || err == -EINTR) {
+		/* what the kernel wrote before the stop is shown too */
+		bpfrun_detach(t->b);
+		err = bpfrun_events_flush(ev);
+	}
+	if (bpfrun_events_lost(ev))
+		fprintf(stderr, "%s: %llu events lost in all\n", t->name,
+			bpfrun_events_lost(ev));
 	bpfrun_events_close(ev);
 	return err < 0 ? err : 0;
 }

@@ -55,8 +55,13 @@ int tool_option(struct tool *t, int c, const char *arg);
 void tool_usage_error(struct tool *t, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 int tool_add_cflag(struct tool *t, const char *flag);
+/* A process id (1 to INT_MAX) or a usage error (exit 2). */
+int tool_parse_pid(struct tool *t, const char *arg);
 /* -p PID: the program filters on FILTER_PID; a bad PID exits 2. */
 void tool_pid_option(struct tool *t, const char *arg);
+/* -d SECONDS: finite, above 0, at most a year; else a usage error (exit 2). */
+#define TOOL_MAX_SECONDS (365 * 86400)
+double tool_parse_seconds(struct tool *t, const char *arg);
 /*
  * Root check, trace_pipe (when t->trace) so that a busy one fails before
  * the slow compile, then find and compile the program into t->b and attach
@@ -67,12 +72,14 @@ int tool_open(struct tool *t);
 int tool_close(struct tool *t, int err);
 /*
  * Print "PID    COMM         OUTPUT" and a line per trace_pipe record, bcc's
- * printk_sample loop, until SIGINT or SIGTERM.
+ * printk_sample loop, until SIGINT or SIGTERM; then detach and show the
+ * lines already written (a second at most, or until a second stop).
  */
 int tool_trace_loop(struct tool *t);
 /*
  * Print @header, then hand every event of the program's "events" table to
- * @fn until SIGINT or SIGTERM.
+ * @fn until SIGINT or SIGTERM; then detach, hand over every event already
+ * written (bpfrun_events_flush) and say how many were lost in all.
  */
 int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 		    void *ctx);
