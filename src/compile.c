@@ -450,6 +450,15 @@ static int child_print(enum bpfrun_print_level level, const char *fmt,
 /* The compile's address space: small programs need ~300 MiB of it. */
 #define COMPILE_MEMORY (2048ULL << 20)
 
+/* AddressSanitizer reserves terabytes of shadow: no limit under it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN 1
+#endif
+#endif
+
 /* The child: returns a positive errno for its exit status. */
 static int child_compile(int sock, const char *path,
 			 const char *const *cflags, size_t ncflags,
@@ -473,7 +482,11 @@ static int child_compile(int sock, const char *path,
 	signal(SIGTERM, SIG_DFL);
 	child_sock = sock;
 	bpfrun_set_print(child_print);
+#ifndef ASAN
 	setrlimit(RLIMIT_AS, &mem);
+#else
+	(void)mem;
+#endif
 	err = bcc_load();
 	if (err)
 		return -err;
