@@ -37,7 +37,7 @@ struct dfield {
  * this, nested deeper, or that takes more steps to print is refused.
  */
 #define DTYPE_MAX_SIZE (1u << 24)	/* bytes: far above any BPF value */
-#define DTYPE_MAX_ITEMS (1u << 20)	/* scalars, records, strings printed */
+#define DTYPE_MAX_ITEMS (1u << 18)	/* scalars, records, strings printed */
 #define DTYPE_MAX_DEPTH 32
 
 struct dtype {

@@ -438,10 +438,10 @@ START_TEST(test_zero_size_elements)
 
 	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [4000000000]]], \"struct\"]",
 				     &t, NULL, 0), -E2BIG);
-	/* one step over: 2^20 elements and the struct around them */
-	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [1048576]]], \"struct\"]",
+	/* one step over: 2^18 elements and the struct around them */
+	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [262144]]], \"struct\"]",
 				     &t, NULL, 0), -E2BIG);
-	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [1048575]]], \"struct\"]",
+	ck_assert_int_eq(dtype_parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [262143]]], \"struct\"]",
 				     &t, NULL, 0), 0);
 	ck_assert_uint_eq(t->items, DTYPE_MAX_ITEMS);
 	dtype_free(t);

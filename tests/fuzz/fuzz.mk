@@ -55,7 +55,7 @@ fuzz-build: $(HARNESSES)
 
 $(B)/obj/%.o: $(top_srcdir)/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
 $(B)/libfuzzlib.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -63,5 +63,8 @@ $(B)/libfuzzlib.a: $(LIB_OBJS)
 $(B)/bin/%: $(top_srcdir)/tests/fuzz/%.c $(top_srcdir)/tests/fuzz/fuzz.h \
 		$(B)/libfuzzlib.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(B)/libfuzzlib.a \
-		$(DEP_LIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP $< \
+		$(B)/libfuzzlib.a $(DEP_LIBS) -o $@
+
+# headers: what each object and harness included, as clang saw it
+-include $(LIB_OBJS:.o=.d) $(HARNESSES:=.d)
