@@ -560,7 +560,9 @@ static long read_map(const struct bpfrun_table_info *ti, const struct dtype *v,
 
 			for (c = 0; c < ncpu; c++)
 				sum += dtype_int(v, raw + c * stride);
-			memcpy(raw, &sum, vs);
+			/* the sum in the value's first bytes, the rest zero */
+			memset(raw, 0, vs);
+			memcpy(raw, &sum, vs < sizeof(sum) ? vs : sizeof(sum));
 		}
 		if (ti->type == BPF_MAP_TYPE_ARRAY ||
 		    ti->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
