@@ -149,6 +149,25 @@ START_TEST(test_store_format)
 }
 END_TEST
 
+/*
+ * A max_entries typo (1 << 30 entries of u64: 12 GiB) is refused before
+ * any map is made: image_bind() creates nothing and says why.
+ */
+START_TEST(test_map_memory_limit)
+{
+	struct bpf_insn insns[4];
+	struct bpfrun b;
+
+	make_program(&b, insns);
+	b.tables[0].max_entries = 1u << 30;
+	b.path = "big.c";
+	ck_assert_int_eq(image_bind(&b), -E2BIG);
+	ck_assert_int_eq(b.tables[0].fd, -1);
+	ck_assert_int_eq(b.tables[1].fd, -1);
+	b.tables[0].max_entries = 10240;
+}
+END_TEST
+
 Suite *make_image_suite(void)
 {
 	Suite *s = suite_create("image");
@@ -158,6 +177,7 @@ Suite *make_image_suite(void)
 	tcase_add_test(tc, test_image_roundtrip);
 	tcase_add_test(tc, test_image_malformed);
 	tcase_add_test(tc, test_store_format);
+	tcase_add_test(tc, test_map_memory_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
