@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -32,27 +33,106 @@ static int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
 
 static const struct attach_kind {
 	const char *name;
+	const char *alias;	/* the short name of probe listings: "t" */
+	/* the tracefs file that lists the kind's targets, one a line */
+	const char *list;
 	const char *prefix;	/* bcc's auto-attach prefix, if it has one */
 	enum bpf_prog_type prog_type;
 	const char *pmu;	/* perf PMU in /sys/bus/event_source/devices */
 	int retprobe;
 	attach_fn attach;
 } kinds[BPFRUN_NR_KINDS] = {
-	[BPFRUN_KPROBE] = { "kprobe", "kprobe__", BPF_PROG_TYPE_KPROBE,
-			    "kprobe", 0, attach_kprobe },
-	[BPFRUN_KRETPROBE] = { "kretprobe", "kretprobe__", BPF_PROG_TYPE_KPROBE,
-			       "kprobe", 1, attach_kprobe },
-	[BPFRUN_TRACEPOINT] = { "tracepoint", "tracepoint__",
-				BPF_PROG_TYPE_TRACEPOINT, NULL, 0,
-				attach_tracepoint },
-	[BPFRUN_RAW_TRACEPOINT] = { "raw_tracepoint", "raw_tracepoint__",
+	[BPFRUN_KPROBE] = { "kprobe", "k", "available_filter_functions",
+			    "kprobe__", BPF_PROG_TYPE_KPROBE, "kprobe", 0,
+			    attach_kprobe },
+	[BPFRUN_KRETPROBE] = { "kretprobe", NULL, NULL, "kretprobe__",
+			       BPF_PROG_TYPE_KPROBE, "kprobe", 1,
+			       attach_kprobe },
+	[BPFRUN_TRACEPOINT] = { "tracepoint", "t", "available_events",
+				"tracepoint__", BPF_PROG_TYPE_TRACEPOINT, NULL,
+				0, attach_tracepoint },
+	[BPFRUN_RAW_TRACEPOINT] = { "raw_tracepoint", NULL, NULL,
+				    "raw_tracepoint__",
 				    BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, 0,
 				    attach_raw_tracepoint },
-	[BPFRUN_UPROBE] = { "uprobe", NULL, BPF_PROG_TYPE_KPROBE, "uprobe", 0,
-			    attach_uprobe },
-	[BPFRUN_URETPROBE] = { "uretprobe", NULL, BPF_PROG_TYPE_KPROBE,
-			       "uprobe", 1, attach_uprobe },
+	[BPFRUN_UPROBE] = { "uprobe", NULL, NULL, NULL, BPF_PROG_TYPE_KPROBE,
+			    "uprobe", 0, attach_uprobe },
+	[BPFRUN_URETPROBE] = { "uretprobe", NULL, NULL, NULL,
+			       BPF_PROG_TYPE_KPROBE, "uprobe", 1,
+			       attach_uprobe },
 };
+
+/* "t:sys*" -> "tracepoint:sys*": the kinds' short names. */
+static const char *probe_unalias(const char *p, char *buf, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < BPFRUN_NR_KINDS; i++) {
+		if (!kinds[i].alias)
+			continue;
+		n = strlen(kinds[i].alias);
+		if (!strncmp(p, kinds[i].alias, n) && p[n] == ':') {
+			snprintf(buf, len, "%s%s", kinds[i].name, p + n);
+			return buf;
+		}
+	}
+	return p;
+}
+
+static int list_kind(const struct attach_kind *k, const char *dir,
+		     const char *glob, bpfrun_probe_fn fn, void *ctx)
+{
+	char path[PATH_MAX + 64], line[512], full[600];
+	int n = 0, err = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, k->list);
+	f = fopen(path, "re");
+	if (!f) {
+		err = -errno;
+		pr_err("cannot read %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	while (!err && fgets(line, sizeof(line), f)) {
+		/* "func [module]" in available_filter_functions */
+		line[strcspn(line, " \n")] = '\0';
+		snprintf(full, sizeof(full), "%s:%s", k->name, line);
+		if (glob && fnmatch(glob, full, 0))
+			continue;
+		err = fn(ctx, full);
+		n++;
+	}
+	fclose(f);
+	return err < 0 ? err : n;
+}
+
+int bpfrun_list_probes(const char *glob, bpfrun_probe_fn fn, void *ctx)
+{
+	char dir[PATH_MAX], gbuf[512], pmu[PATH_MAX];
+	int err, n = 0, i;
+
+	if (glob)
+		glob = probe_unalias(glob, gbuf, sizeof(gbuf));
+	err = bpfrun_tracefs(dir, sizeof(dir));
+	if (err)
+		return err;
+	/* tracepoints first, as bpftrace -l lists them */
+	for (i = BPFRUN_NR_KINDS - 1; i >= 0; i--) {
+		const struct attach_kind *k = &kinds[i];
+
+		if (!k->list)
+			continue;
+		snprintf(pmu, sizeof(pmu), "/sys/bus/event_source/devices/%s",
+			 k->pmu ? k->pmu : "");
+		if (k->pmu && access(pmu, F_OK))
+			continue;	/* the kernel has no such probes */
+		err = list_kind(k, dir, glob, fn, ctx);
+		if (err < 0)
+			return err;
+		n += err;
+	}
+	return n;
+}
 
 const char *bpfrun_kind_name(enum bpfrun_kind kind)
 {

@@ -95,6 +95,14 @@ int bpfrun_attach_auto(struct bpfrun *b);
 size_t bpfrun_nr_links(const struct bpfrun *b);
 
 const char *bpfrun_kind_name(enum bpfrun_kind kind);
+/*
+ * Every probe of the kinds that tracefs lists (tracepoints, and kprobes
+ * where the kernel has them), as "KIND:TARGET", matching shell pattern
+ * @glob if set ("t:" and "k:" short for "tracepoint:" and "kprobe:").
+ * Returns how many @fn was given, or the first negative value it returned.
+ */
+typedef int (*bpfrun_probe_fn)(void *ctx, const char *probe);
+int bpfrun_list_probes(const char *glob, bpfrun_probe_fn fn, void *ctx);
 int bpfrun_kind_by_name(const char *name, enum bpfrun_kind *kind);
 /*
  * Split a function name such as "kprobe__tcp_v4_connect" or

@@ -203,76 +203,29 @@ static bool printk_ours(const struct run *r, const char *msg)
 
 /* --- listing ------------------------------------------------------------- */
 
-static const char *probe_alias(const char *p, char *buf, size_t len)
+static int print_probe(void *ctx, const char *probe)
 {
-	static const char *const alias[][2] = {
-		{ "t:", "tracepoint:" }, { "k:", "kprobe:" },
-	};
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		if (!strncmp(p, alias[i][0], 2)) {
-			snprintf(buf, len, "%s%s", alias[i][1], p + 2);
-			return buf;
-		}
-	}
-	return p;
+	(void)ctx;
+	return puts(probe) < 0 ? -EIO : 0;
 }
 
 static int list_probes(const char *glob)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32], line[512], full[600], gbuf[512];
-	int err, n = 0;
-	FILE *f;
-
-	if (glob)
-		glob = probe_alias(glob, gbuf, sizeof(gbuf));
-	err = bpfrun_tracefs(dir, sizeof(dir));
-	if (err)
-		return err;
-	snprintf(path, sizeof(path), "%s/available_events", dir);
-	f = fopen(path, "re");
-	if (!f) {
-		fprintf(stderr, "bpfrun: cannot read %s: %s\n", path,
-			strerror(errno));
-		return -errno;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(full, sizeof(full), "tracepoint:%s", line);
-		if (!glob || !fnmatch(glob, full, 0)) {
-			puts(full);
-			n++;
-		}
-	}
-	fclose(f);
-	if (access("/sys/bus/event_source/devices/kprobe", F_OK))
-		return n;
-	snprintf(path, sizeof(path), "%s/available_filter_functions", dir);
-	if (!(f = fopen(path, "re")))
-		return n;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, " \n")] = '\0';
-		snprintf(full, sizeof(full), "kprobe:%s", line);
-		if (!glob || !fnmatch(glob, full, 0)) {
-			puts(full);
-			n++;
-		}
-	}
-	fclose(f);
-	return n;
+	return bpfrun_list_probes(glob, print_probe, NULL);
 }
 
 static int list_args(const char *probe)
 {
-	char buf[512], cat[256];
-	const char *p = probe_alias(probe, buf, sizeof(buf)), *name;
+	const char *p = probe, *name;
+	char cat[256];
 	struct tp_format fmt;
 	size_t i;
 	int err;
 
 	if (!strncmp(p, "tracepoint:", 11))
 		p += 11;
+	else if (!strncmp(p, "t:", 2))
+		p += 2;
 	name = strchr(p, ':');
 	if (!name || name == p || !name[1] || strchr(name + 1, ':') ||
 	    (size_t)(name - p) >= sizeof(cat)) {
