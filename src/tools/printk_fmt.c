@@ -21,7 +21,7 @@ struct token {
 	bool one;	/* a run of exactly one character (%c) */
 };
 
-static bool in_class(char conv, char c)
+bool printk_fmt_in_class(char conv, char c)
 {
 	switch (conv) {
 	case 'd':
@@ -109,9 +109,11 @@ bool printk_fmt_match(const char *fmt, const char *line)
 		for (i = 0; i < n; i++) {
 			if (at[i] && t[i].lit && t[i].lit == *s)
 				nat[i + 1] = true;
-			else if (at[i] && !t[i].lit && in_class(t[i].conv, *s))
+			else if (at[i] && !t[i].lit &&
+				 printk_fmt_in_class(t[i].conv, *s))
 				nin[i] = true;
-			if (in[i] && !t[i].one && in_class(t[i].conv, *s))
+			if (in[i] && !t[i].one &&
+			    printk_fmt_in_class(t[i].conv, *s))
 				nin[i] = true;
 			any |= nat[i + 1] || nin[i];
 		}

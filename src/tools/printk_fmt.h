@@ -19,4 +19,7 @@
  */
 bool printk_fmt_match(const char *fmt, const char *line);
 
+/* Can @c be part of what conversion @conv prints (%d: digits, ...)? */
+bool printk_fmt_in_class(char conv, char c);
+
 #endif

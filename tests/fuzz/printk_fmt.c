@@ -14,24 +14,6 @@
 #define ORACLE_FMT 10	/* bytes: at most 5 conversions */
 #define ORACLE_LINE 14
 
-static bool ref_in_class(char conv, char c)
-{
-	switch (conv) {
-	case 'd':
-	case 'i':
-	case 'u':
-		return isdigit((unsigned char)c) || c == '-' || c == ' ';
-	case 'x':
-	case 'X':
-	case 'p':
-		return isxdigit((unsigned char)c) || c == 'x' || c == ' ';
-	case 'o':
-		return c >= '0' && c <= '7';
-	default:
-		return true;
-	}
-}
-
 /* The matcher bpfrun had until issue 11. */
 static bool ref_match(const char *f, const char *s)
 {
@@ -51,7 +33,7 @@ static bool ref_match(const char *f, const char *s)
 			f++;
 		conv = *f ? *f++ : 's';
 		min = conv == 's' ? 0 : 1;
-		for (k = 0; s[k] && ref_in_class(conv, s[k]); k++)
+		for (k = 0; s[k] && printk_fmt_in_class(conv, s[k]); k++)
 			if (conv == 'c' && k == 1)
 				break;
 		for (; k + 1 > min; k--) {
