@@ -28,6 +28,14 @@ void pr_warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define MAX_SOURCE (4u << 20)
 int program_source_check(const char *path);
 
+/*
+ * values.c: the -D flags that make each value's macro a placeholder, and
+ * the placeholders replaced by the values in every function of @b.
+ */
+int values_cflags(const struct bpfrun_value *v, size_t n, char ***defs);
+void values_cflags_free(char **defs, size_t n);
+int values_patch(struct bpfrun *b, const struct bpfrun_value *v, size_t n);
+
 /* cancel.c: the host's cancel fd (bpfrun_set_cancel_fd), -1 when none */
 int cancel_fd_get(void);
 bool cancel_requested(void);

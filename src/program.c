@@ -14,6 +14,8 @@
 #include "internal.h"
 
 static void program_reset(struct bpfrun *b);
+static int open_program(struct bpfrun **bp, const char *path,
+			const struct bpfrun_opts *opts);
 
 int program_source_check(const char *path)
 {
@@ -78,10 +80,9 @@ out:
 int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *user_opts)
 {
-	struct bpfrun_opts o, *opts = &o;
-	struct headers_env env;
-	struct headers_choice h;
-	struct bpfrun *b;
+	struct bpfrun_opts o;
+	const char **cflags = NULL;
+	char **defs;
 	int err;
 
 	err = OPTS_COPY(&o, user_opts);
@@ -90,6 +91,36 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 	err = program_source_check(path);
 	if (err)
 		return err;
+	/* the program is compiled with the values' placeholders */
+	err = values_cflags(o.values, o.nvalues, &defs);
+	if (err)
+		return err;
+	if (defs) {
+		cflags = calloc(o.ncflags + o.nvalues, sizeof(*cflags));
+		if (!cflags) {
+			values_cflags_free(defs, o.nvalues);
+			return -ENOMEM;
+		}
+		if (o.ncflags)
+			memcpy(cflags, o.cflags, o.ncflags * sizeof(*cflags));
+		memcpy(cflags + o.ncflags, defs, o.nvalues * sizeof(*cflags));
+		o.cflags = cflags;
+		o.ncflags += o.nvalues;
+	}
+	err = open_program(bp, path, &o);
+	free(cflags);
+	values_cflags_free(defs, o.nvalues);
+	return err;
+}
+
+static int open_program(struct bpfrun **bp, const char *path,
+			const struct bpfrun_opts *opts)
+{
+	struct headers_env env;
+	struct headers_choice h;
+	struct bpfrun *b;
+	int err;
+
 	headers_env_default(&env);
 	err = headers_choose(&env, opts->headers, &h);
 	if (err)
@@ -118,6 +149,10 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 		if (err)
 			goto err_free;
 	}
+	/* after the cache took its copy: it keeps the placeholders */
+	err = values_patch(b, opts->values, opts->nvalues);
+	if (err)
+		goto err_free;
 	*bp = b;
 	return 0;
 

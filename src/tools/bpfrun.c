@@ -34,7 +34,7 @@ static const struct argp_option options[] = {
 	{ NULL, 'D', "NAME[=VALUE]", 0, "define a macro for the program", 2 },
 	{ NULL, 'I', "DIR", 0, "add DIR to the program's include path", 2 },
 	TOOL_OPT_PID,
-	{ NULL, 'c', "COMMAND", 0, "run COMMAND (sh -c) once attached, define FILTER_PID as its pid, and end when it ends", 2 },
+	{ NULL, 'c', "COMMAND", 0, "run COMMAND (sh -c) once attached, with FILTER_PID its pid, and end when it ends", 2 },
 	TOOL_OPT_DURATION("end after SECONDS"),
 	{ "buffer-pages", 'b', "N", 0, "perf buffer pages per CPU (default 64, a power of 2); lost events are counted on stderr", 2 },
 	{ "json", 'j', NULL, 0, "events and maps as one JSON object per line", 2 },
@@ -383,12 +383,16 @@ int main(int argc, char **argv)
 		if (err)
 			goto cleanup;
 		r.t.pid = r.child;
-		snprintf(r.t.pidflag, sizeof(r.t.pidflag), "-DFILTER_PID=%d",
-			 r.t.pid);
-		tool_add_cflag(&r.t, r.t.pidflag);
+		tool_add_value(&r.t, "FILTER_PID", r.t.pid);
 	}
 	out_setup();
 	err = tool_open(&r.t);
+	if (err)
+		goto cleanup;
+	/* the buffers are read before anything is attached: nothing is missed */
+	err = out_open(&r, &ev);
+	if (!err)
+		err = tool_attach(&r.t);
 	if (err)
 		goto cleanup;
 	for (i = 0; i < r.nprobes; i++) {
@@ -404,9 +408,6 @@ int main(int argc, char **argv)
 		err = -ENOENT;
 		goto cleanup;
 	}
-	err = out_open(&r, &ev);
-	if (err)
-		goto cleanup;
 	if (!r.json)
 		fprintf(stderr, "bpfrun: %zu probe%s attached; %s\n",
 			bpfrun_nr_links(r.t.b),
@@ -437,8 +438,7 @@ cleanup:
 		free(r.probes[i].target);
 	}
 	for (i = 0; i < r.t.ncflags; i++)
-		if (r.t.cflags[i] != r.t.pidflag)
-			free((char *)r.t.cflags[i]);
+		free((char *)r.t.cflags[i]);
 	free(src);
 	return tool_close(&r.t, err);
 }
