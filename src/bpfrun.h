@@ -92,6 +92,11 @@ struct bpfrun_opts {
  */
 int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *opts);
+/*
+ * The files the program's compile read (the source, the headers it
+ * included), the @i-th or NULL past the last: what a watcher watches.
+ */
+const char *bpfrun_dependency(const struct bpfrun *b, size_t i);
 /* Detach everything, close every fd; NULL-safe. */
 void bpfrun_close(struct bpfrun *b);
 /*

@@ -168,6 +168,16 @@ struct bpfrun_link {
 	char *target;
 };
 
+/* A file a compile read, as it was then. */
+struct image_dep {
+	char *path;
+	long long size, mtime_ns, ino;
+};
+struct image_deps {
+	struct image_dep *v;
+	size_t n, cap;
+};
+
 struct bpfrun {
 	char *path;
 	char license[128];
@@ -180,6 +190,7 @@ struct bpfrun {
 	size_t ntables;
 	struct bpfrun_link *links;
 	size_t nlinks;
+	struct image_deps deps;	/* what the compile read */
 };
 
 /*
@@ -188,14 +199,6 @@ struct bpfrun {
  * tables (descriptions), functions (map loads naming table indices),
  * license, and the files the compiler read with their identities.
  */
-struct image_dep {
-	char *path;
-	long long size, mtime_ns, ino;
-};
-struct image_deps {
-	struct image_dep *v;
-	size_t n, cap;
-};
 /* Record @path as it is now; a missing file is skipped. */
 int deps_add(struct image_deps *d, const char *path);
 void deps_free(struct image_deps *d);

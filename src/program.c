@@ -45,7 +45,6 @@ int program_source_check(const char *path)
 static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 			   const struct headers_choice *h)
 {
-	struct image_deps deps = { 0 };
 	struct compiled c;
 	size_t i;
 	int err;
@@ -53,7 +52,7 @@ static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 	err = compile_program(b->path, opts->cflags, opts->ncflags, h, &c);
 	if (err)
 		return err;
-	err = image_decode(b, &deps, c.image, c.len);
+	err = image_decode(b, &b->deps, c.image, c.len);
 	if (!err && c.nfds > b->ntables)
 		err = -EPROTO;
 	if (err) {
@@ -72,7 +71,6 @@ static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 	if (!err && !opts->no_cache)
 		cache_store(b, &c, b->path, opts->cflags, opts->ncflags, h);
 out:
-	deps_free(&deps);
 	compiled_free(&c);
 	return err;
 }
@@ -187,6 +185,7 @@ static void program_reset(struct bpfrun *b)
 	}
 	free(b->funcs);
 	free(b->tables);
+	deps_free(&b->deps);
 	free(b->btf);
 	b->btf = NULL;
 	b->btf_len = 0;
@@ -221,6 +220,11 @@ void bpfrun_close(struct bpfrun *b)
 	program_reset(b);
 	free(b->path);
 	free(b);
+}
+
+const char *bpfrun_dependency(const struct bpfrun *b, size_t i)
+{
+	return b && i < b->deps.n ? b->deps.v[i].path : NULL;
 }
 
 struct bpfrun_func *func_find(struct bpfrun *b, const char *name)

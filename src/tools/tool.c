@@ -52,6 +52,11 @@ void tool_handle_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+int tool_stop_fd(void)
+{
+	return stop_fd;
+}
+
 bool tool_stopped(void)
 {
 	return stop_requests != 0;
@@ -319,7 +324,7 @@ int tool_open(struct tool *t)
 	err = bpfrun_find_program(t->cmd->name, t->program, path, sizeof(path));
 	if (err)
 		return err;
-	if (t->trace) {
+	if (t->trace && !t->tp) {
 		err = bpfrun_trace_pipe_open(&t->tp);
 		if (err)
 			return err;

@@ -79,6 +79,8 @@ long tool_parse_count(struct tool *t, const char *what, const char *arg,
  * the library's current wait (its cancel fd). tool_open() calls it.
  */
 void tool_handle_signals(void);
+/* Readable from a stop request on, until tool_stop_rearm(): for polls. */
+int tool_stop_fd(void);
 /* Any stop request yet? */
 bool tool_stopped(void);
 unsigned tool_stop_requests(void);
