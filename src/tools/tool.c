@@ -239,7 +239,7 @@ static const struct argp_option common_options[] = {
 	  "compile even when a cached build is current", 0 },
 	{ "verbose", 'v', NULL, 0, "say which headers and probes are used", 0 },
 	/* bcc's tools take -h: the same as argp's -? */
-	{ NULL, 'h', NULL, OPTION_HIDDEN, NULL, 0 },
+	{ NULL, 'h', NULL, 0, "show this help (as --help)", 0 },
 	{ 0 }
 };
 
