@@ -27,7 +27,6 @@ static int attach_raw_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
 				 enum bpfrun_kind kind, const char *target,
 				 const struct attach_req *req);
 
-#define kinds attach_kinds
 const struct attach_kind attach_kinds[BPFRUN_NR_KINDS] = {
 	[BPFRUN_KPROBE] = { "kprobe", "k", "available_filter_functions",
 			    "kprobe__", BPF_PROG_TYPE_KPROBE, "kprobe", 0,
@@ -59,11 +58,11 @@ static const char *probe_unalias(const char *p, char *buf, size_t len)
 	size_t i, n;
 
 	for (i = 0; i < BPFRUN_NR_KINDS; i++) {
-		if (!kinds[i].alias)
+		if (!attach_kinds[i].alias)
 			continue;
-		n = strlen(kinds[i].alias);
-		if (!strncmp(p, kinds[i].alias, n) && p[n] == ':') {
-			snprintf(buf, len, "%s%s", kinds[i].name, p + n);
+		n = strlen(attach_kinds[i].alias);
+		if (!strncmp(p, attach_kinds[i].alias, n) && p[n] == ':') {
+			snprintf(buf, len, "%s%s", attach_kinds[i].name, p + n);
 			return buf;
 		}
 	}
@@ -109,7 +108,7 @@ int bpfrun_list_probes(const char *glob, bpfrun_probe_fn fn, void *ctx)
 		return err;
 	/* tracepoints first, as bpftrace -l lists them */
 	for (i = BPFRUN_NR_KINDS - 1; i >= 0; i--) {
-		const struct attach_kind *k = &kinds[i];
+		const struct attach_kind *k = &attach_kinds[i];
 
 		if (!k->list)
 			continue;
@@ -127,7 +126,7 @@ int bpfrun_list_probes(const char *glob, bpfrun_probe_fn fn, void *ctx)
 
 int bpfrun_probe_fields(const char *probe, bpfrun_probe_fn fn, void *ctx)
 {
-	const char *prefix = kinds[BPFRUN_TRACEPOINT].name, *p, *name;
+	const char *prefix = attach_kinds[BPFRUN_TRACEPOINT].name, *p, *name;
 	char buf[512], cat[256];
 	struct tp_format fmt;
 	size_t i;
@@ -158,7 +157,7 @@ int bpfrun_probe_fields(const char *probe, bpfrun_probe_fn fn, void *ctx)
 
 const char *bpfrun_kind_name(enum bpfrun_kind kind)
 {
-	return kind < BPFRUN_NR_KINDS ? kinds[kind].name : "?";
+	return kind < BPFRUN_NR_KINDS ? attach_kinds[kind].name : "?";
 }
 
 int bpfrun_kind_by_name(const char *name, enum bpfrun_kind *kind)
@@ -166,7 +165,7 @@ int bpfrun_kind_by_name(const char *name, enum bpfrun_kind *kind)
 	int i;
 
 	for (i = 0; i < BPFRUN_NR_KINDS; i++) {
-		if (!strcmp(kinds[i].name, name)) {
+		if (!strcmp(attach_kinds[i].name, name)) {
 			*kind = i;
 			return 0;
 		}
@@ -181,7 +180,7 @@ int bpfrun_prefix_parse(const char *func, enum bpfrun_kind *kind,
 	int i;
 
 	for (i = 0; i < BPFRUN_NR_KINDS; i++) {
-		const char *p = kinds[i].prefix;
+		const char *p = attach_kinds[i].prefix;
 
 		if (!p || strncmp(func, p, strlen(p)))
 			continue;
@@ -257,7 +256,7 @@ int perf_attach(struct bpfrun *b, int pfd, int prog_fd, enum bpfrun_kind kind,
 	if (err) {
 		close(pfd);
 		pr_err("cannot attach %s to %s %s: %s\n", f->name,
-		       kinds[kind].name, target, strerror(-err));
+		       attach_kinds[kind].name, target, strerror(-err));
 		return err;
 	}
 	return link_add(b, pfd, kind, f->name, target);
@@ -306,7 +305,7 @@ int attach_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
 	}
 	if (id < 0)
 		return id;
-	prog_fd = func_load(b, f, kinds[kind].prog_type);
+	prog_fd = func_load(b, f, attach_kinds[kind].prog_type);
 	if (prog_fd < 0)
 		return prog_fd;
 	attr.type = PERF_TYPE_TRACEPOINT;
@@ -326,7 +325,7 @@ static int attach_raw_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
 {
 	int prog_fd, fd;
 
-	prog_fd = func_load(b, f, kinds[kind].prog_type);
+	prog_fd = func_load(b, f, attach_kinds[kind].prog_type);
 	if (prog_fd < 0)
 		return prog_fd;
 	fd = bpf_raw_tracepoint_open(target, prog_fd);
@@ -361,7 +360,7 @@ int bpfrun_attach_opts(struct bpfrun *b, enum bpfrun_kind kind,
 		pr_err("%s: no function %s in the program\n", b->path, func);
 		return -ENOENT;
 	}
-	return kinds[kind].attach(b, f, kind, target, &req);
+	return attach_kinds[kind].attach(b, f, kind, target, &req);
 }
 
 int bpfrun_attach(struct bpfrun *b, enum bpfrun_kind kind, const char *func,
@@ -388,7 +387,7 @@ int bpfrun_attach_auto(struct bpfrun *b)
 			       b->path, b->funcs[i].name);
 			return err;
 		}
-		err = kinds[kind].attach(b, &b->funcs[i], kind, target, &req);
+		err = attach_kinds[kind].attach(b, &b->funcs[i], kind, target, &req);
 		if (err)
 			return err;
 		n++;
