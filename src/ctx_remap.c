@@ -12,7 +12,8 @@
  * register that holds the context on one path and not on another, through
  * a context pointer moved by arithmetic, or at any offset other than the
  * return register's, is refused: the tracepoint has nothing that value
- * could be.
+ * could be. So is a helper given such a pointer (bpf_probe_read() of
+ * &ctx->ax): the context itself may go to helpers (perf_submit(ctx, ...)).
  *
  * Not tracked, as compilers do not produce it for a live context pointer:
  * a spill slot overwritten through a stack pointer other than r10, or by
@@ -88,7 +89,7 @@ static int step(const struct bpf_insn *in, struct vstate *s, char *why,
 		size_t len, size_t i)
 {
 	unsigned cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
-	int sl;
+	int sl, r;
 
 	if (in->dst_reg >= NR_REGS || in->src_reg >= NR_REGS) {
 		snprintf(why, len, "instruction %zu names no register", i);
@@ -142,16 +143,20 @@ static int step(const struct bpf_insn *in, struct vstate *s, char *why,
 	case BPF_JMP:
 		if (op != BPF_CALL)
 			break;
-		if (in->src_reg == BPF_PSEUDO_CALL) {
-			int r;
-
-			for (r = BPF_REG_1; r <= BPF_REG_5; r++)
-				if (s->reg[r] != V_OTHER) {
-					snprintf(why, len,
-						 "it passes its context to a function of its own (instruction %zu)",
-						 i);
-					return -EOPNOTSUPP;
-				}
+		for (r = BPF_REG_1; r <= BPF_REG_5; r++) {
+			if (in->src_reg == BPF_PSEUDO_CALL && s->reg[r] != V_OTHER) {
+				snprintf(why, len,
+					 "it passes its context to a function of its own (instruction %zu)",
+					 i);
+				return -EOPNOTSUPP;
+			}
+			/* &ctx->ax to bpf_probe_read() would read past the record */
+			if (s->reg[r] == V_MAYBE) {
+				snprintf(why, len,
+					 "instruction %zu may give a helper a pointer into its context, or one moved from it",
+					 i);
+				return -EOPNOTSUPP;
+			}
 		}
 		memset(s->reg, V_OTHER, BPF_REG_6);	/* r0-r5 clobbered */
 		break;

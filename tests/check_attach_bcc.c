@@ -42,6 +42,10 @@ START_TEST(test_remap_rc)
 	struct bpf_insn spilled[] = { STX_DW(10, 1, -8), CALL(5),
 				      LDX(BPF_DW, 2, 10, -8),
 				      LDX(BPF_W, 0, 2, RC), EXIT() };
+	/* the context itself to a helper: perf_submit(ctx, ...) */
+	struct bpf_insn submit[] = { MOV64_REG(6, 1), CALL(5),
+				     MOV64_REG(1, 6), CALL(25),
+				     LDX(BPF_DW, 0, 6, RC), EXIT() };
 	/* two paths both reading through ctx */
 	struct bpf_insn paths[] = { MOV64_REG(6, 1), CALL(5),
 				    JEQ_IMM(0, 0, 2), LDX(BPF_DW, 0, 6, RC),
@@ -58,6 +62,9 @@ START_TEST(test_remap_rc)
 	ck_assert_int_eq(remap(spilled, ARRAY_SIZE(spilled), &out), 0);
 	ck_assert_int_eq(out[2].off, -8);	/* the fill is not a ctx read */
 	ck_assert_int_eq(out[3].off, RET);
+	free(out);
+	ck_assert_int_eq(remap(submit, ARRAY_SIZE(submit), &out), 0);
+	ck_assert_int_eq(out[4].off, RET);
 	free(out);
 	ck_assert_int_eq(remap(paths, ARRAY_SIZE(paths), &out), 0);
 	ck_assert_int_eq(out[3].off, RET);
@@ -80,6 +87,11 @@ START_TEST(test_remap_refuses)
 	/* a context pointer moved by arithmetic */
 	struct bpf_insn moved[] = { ADD64_IMM(1, 8), LDX(BPF_DW, 0, 1, 72),
 				    EXIT() };
+	/* bpf_probe_read(r1, 8, ctx + 80): &ctx->ax to a helper */
+	struct bpf_insn probe_read[] = { MOV64_REG(3, 1), ADD64_IMM(3, RC),
+					 MOV64_REG(1, 10), ADD64_IMM(1, -8),
+					 MOV64_IMM(2, 8), CALL(4),
+					 LDX(BPF_DW, 0, 10, -8), EXIT() };
 	/* a jump out of the program */
 	struct bpf_insn wild[] = { JA(5), EXIT() };
 	struct bpf_insn *out = NULL;
@@ -88,6 +100,8 @@ START_TEST(test_remap_refuses)
 	ck_assert_int_eq(remap(maybe, ARRAY_SIZE(maybe), &out), -EOPNOTSUPP);
 	ck_assert_int_eq(remap(moved, ARRAY_SIZE(moved), &out), -EOPNOTSUPP);
 	ck_assert_int_eq(remap(wild, ARRAY_SIZE(wild), &out), -EOPNOTSUPP);
+	ck_assert_int_eq(remap(probe_read, ARRAY_SIZE(probe_read), &out),
+			 -EOPNOTSUPP);
 	ck_assert_ptr_null(out);
 }
 END_TEST
