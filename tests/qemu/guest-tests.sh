@@ -642,8 +642,8 @@ check_fchmodsnoop() {
 
 # bcc_compat: bcc's attach forms through bpfrun FILE.c, with the programs of
 # tests/bcc_compat: a kprobe pattern (event_re=) attaching every vfs_read*
-# function and a kretprobe pattern, counted while we read files; a pattern
-# matching nothing; a real kretprobe on openat giving the values we caused
+# function and a kretprobe pattern, counted while we read files; a regex
+# matching whole names; a pattern matching nothing; a real kretprobe on openat giving the values we caused
 # (the same check the host passes through the sys_exit fallback).
 check_bcc_compat() {
 	local n=bcc_compat progs=$srcdir/tests/bcc_compat rc=0 nprobes target
@@ -678,6 +678,19 @@ check_bcc_compat() {
 	else
 		pass $n.trace
 		vshow "$work/bpfrun.out" stdout
+	fi
+	# a regex matches whole names: vfs_read and vfs_readv, not vfs_readlink
+	begin
+	rc=0
+	timeout -k 5 "$tool_timeout" "$(tool_path bpfrun)" -v -d 1 \
+		-k 'do_count:/vfs_read(v)?/' "$progs/vfscount.c" \
+		</dev/null >"$work/regex.out" 2>"$work/regex.err" || rc=$?
+	if [ "$rc" = 0 ] && grep -q '^bpfrun: attached do_count to kprobe vfs_read$' "$work/regex.err" &&
+		! grep -Eq 'attached do_count to kprobe vfs_read[^v]' "$work/regex.err"; then
+		pass $n.regex
+	else
+		fail $n.regex "/vfs_read(v)?/: exit $rc, or not vfs_read alone (and vfs_readv)"
+		show "$work/regex.err" stderr
 	fi
 	begin
 	rc=0
