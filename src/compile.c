@@ -611,7 +611,7 @@ static int child_compile(int sock, const char *path,
 		/* a type it reaches in a way the subset did not see */
 		stderr_release(cfd, saved, path, &said, false);
 		memset(&said, 0, sizeof(said));
-		pr_info("%s: the kernel types it names are not all it uses: compiling with every one\n",
+		pr_info("%s: the compile with the kernel types it names failed: compiling with every one\n",
 			path);
 		n--;
 		if (ftruncate(depfd, 0))
