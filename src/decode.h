@@ -3,6 +3,13 @@
  * Types from what libbcc records of a program (table key/leaf descriptions,
  * perf_submit() fields) and from tracepoint format files, and the decoding
  * of raw bytes by them. Shared by libbpfrun and the bpfrun command.
+ *
+ * decode_type.c    the types: C scalars, arrays, record layout, reading
+ *                  integers and floats out of bytes
+ * decode_parse.c   libbcc's key/leaf descriptions and perf_submit() fields
+ * decode_text.c    values as text: name=value lines and columns
+ * decode_json.c    values as JSON, and the tree's one JSON writer (json-c)
+ * tp_format.c      tracepoint format files
  */
 #ifndef BPFRUN_DECODE_H
 #define BPFRUN_DECODE_H
@@ -85,10 +92,29 @@ bool dtype_is_int(const struct dtype *t);
  */
 void dtype_print_text(FILE *out, const struct dtype *t, const void *data,
 		      size_t len);
-/* JSON: an object for a struct, a number or string for a scalar; null
- * for a scalar beyond @len. */
-void dtype_print_json(FILE *out, const struct dtype *t, const void *data,
-		      size_t len);
+/*
+ * JSON, built with json-c (decode_json.c says how strings, NaN, floats and
+ * 128-bit integers are written): an object for a struct or union, an
+ * array, a string for a char array, a number for a scalar; null for a
+ * scalar beyond @len and for NaN and infinity. *@out is the caller's
+ * (json_object_put()); NULL is JSON's null. -ENOMEM.
+ */
+struct json_object;
+int dtype_to_json(const struct dtype *t, const void *data, size_t len,
+		  struct json_object **out);
+/* The same, written on one line without a newline. -ENOMEM. */
+int dtype_print_json(FILE *out, const struct dtype *t, const void *data,
+		     size_t len);
+/*
+ * The pieces of the runner's JSON lines. A string from any bytes: valid
+ * UTF-8 as is, other bytes as \xNN, a backslash doubled. A string of hex
+ * digits. A line's object, {"table":TABLE}. NULL on -ENOMEM.
+ */
+struct json_object *djson_bytes(const void *data, size_t n);
+struct json_object *djson_hex(const void *data, size_t n);
+struct json_object *djson_line(const char *table);
+/* @o on one line, then released (json_object_put()). -ENOMEM when NULL. */
+int djson_print_line(FILE *out, struct json_object *o);
 
 /* Columns: a struct's fields, nested structs flattened as "in.a". */
 struct dcol {
