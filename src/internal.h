@@ -20,7 +20,17 @@ void pr_level(enum bpfrun_print_level level, const char *fmt, ...)
 #define pr_info(...) pr_level(BPFRUN_INFO, __VA_ARGS__)
 /* Print each message only once per process (keyed on the format). */
 void pr_warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-extern int bpfrun_verbose;
+/*
+ * A readable regular file of at most MAX_SOURCE bytes (more than any BPF
+ * program's source: a stray file, not a program), or -errno with a
+ * message: what bpfrun_open takes.
+ */
+#define MAX_SOURCE (4u << 20)
+int program_source_check(const char *path);
+
+/* cancel.c: the host's cancel fd (bpfrun_set_cancel_fd), -1 when none */
+int cancel_fd_get(void);
+bool cancel_requested(void);
 
 /*
  * A caller's options struct into ours: the fields it knows, zero for the

@@ -12,13 +12,14 @@
 
 #include "internal.h"
 
-int bpfrun_verbose;
-
-/* "NAME: [warning: ]message" on stderr; info only when verbose. */
+/*
+ * "NAME: [warning: ]message" on stderr; progress (info) is for hosts that
+ * ask for it with a print function of their own.
+ */
 static int default_print(enum bpfrun_print_level level, const char *fmt,
 			 va_list ap)
 {
-	if (level == BPFRUN_INFO && !bpfrun_verbose)
+	if (level == BPFRUN_INFO)
 		return 0;
 	if (level == BPFRUN_OUTPUT)
 		return vfprintf(stderr, fmt, ap);

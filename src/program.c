@@ -15,10 +15,7 @@
 
 static void program_reset(struct bpfrun *b);
 
-/* Bigger than any BPF program's source: a stray file, not a program. */
-#define MAX_SOURCE (4u << 20)
-
-static int source_check(const char *path)
+int program_source_check(const char *path)
 {
 	struct stat st;
 	int err = 0;
@@ -90,8 +87,7 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 	err = OPTS_COPY(&o, user_opts);
 	if (err)
 		return err;
-	bpfrun_verbose = opts->verbose;
-	err = source_check(path);
+	err = program_source_check(path);
 	if (err)
 		return err;
 	headers_env_default(&env);
@@ -435,45 +431,6 @@ int bpfrun_need_root(void)
 	pr_err("must be run as root to load BPF programs (try: sudo %s)\n",
 	       program_invocation_short_name);
 	return -EPERM;
-}
-
-/* counted, so that a long step can tell a new request from the one before */
-static volatile sig_atomic_t stop_requests;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requests++;
-}
-
-void bpfrun_handle_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	/* no SA_RESTART: a blocking read or poll returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-bool bpfrun_stopped(void)
-{
-	return stop_requests != 0;
-}
-
-unsigned bpfrun_stop_requests(void)
-{
-	return stop_requests;
-}
-
-bool bpfrun_stopped_since(unsigned base)
-{
-	return (unsigned)stop_requests != base;
-}
-
-void bpfrun_stop(void)
-{
-	stop_requests++;
 }
 
 const char *bpfrun_version(void)

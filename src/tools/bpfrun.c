@@ -2,29 +2,22 @@
 /*
  * bpfrun FILE.c: compile any BPF C file, attach it, show what it reports
  * (trace_pipe lines, perf and ring buffer events, maps at exit) with no
- * host code of its own.
+ * host code of its own. What it prints is in runner_out.c and
+ * runner_maps.c.
  */
 #define _GNU_SOURCE
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "decode.h"
-#include "printk_fmt.h"
-#include "tool.h"
+#include "internal.h"
+#include "runner.h"
 
 static const char usage[] =
 	"Usage: bpfrun [OPTIONS] FILE.c\n"
@@ -78,629 +71,27 @@ static const char usage[] =
 	"    sudo bpfrun -l 'tracepoint:syscalls:sys_enter_open*'\n"
 	"    sudo bpfrun -lv tracepoint:syscalls:sys_enter_openat\n";
 
-struct probe_arg {
-	enum bpfrun_kind kind;
-	char *func, *target;
-};
-
-struct out_table {
-	const char *name;
-	struct dtype *type;	/* NULL: shown as hex */
-	struct dcol *cols;
-	size_t ncols;
-	bool header_done, hex;
-};
-
-struct run {
-	struct tool t;
-	struct probe_arg probes[64];
-	size_t nprobes;
-	int json;
-	int pid;
-	const char *cmd;
-	pid_t child;
-	int child_pipe;		/* written to let the command exec */
-	int child_status;
-	bool child_done;
-	double duration;
-	size_t pages;		/* -b: per-CPU perf buffer pages */
-	char **formats;		/* bpf_trace_printk() formats of the file */
-	size_t nformats;
-	bool show_all_printk;
-	struct out_table *outs;
-	size_t nouts;
-	struct dtype **known;	/* every table's key and leaf types */
-	size_t nknown;
-	char defs[2][64];
-};
-
-/* --- bpf_trace_printk() formats ------------------------------------------ */
-
-/* One C string literal at @p (escapes decoded) appended to @buf. */
-static const char *c_string(const char *p, char *buf, size_t len, size_t *n)
-{
-	for (p++; *p && *p != '"'; p++) {
-		char c = *p;
-
-		if (c == '\\' && p[1]) {
-			p++;
-			c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
-		}
-		if (*n + 1 < len)
-			buf[(*n)++] = c;
-	}
-	buf[*n] = '\0';
-	return *p ? p + 1 : p;
-}
-
-static int add_format(struct run *r, const char *fmt)
-{
-	char **f = realloc(r->formats, (r->nformats + 1) * sizeof(*f));
-
-	if (!f)
-		return -ENOMEM;
-	r->formats = f;
-	f[r->nformats] = strdup(fmt);
-	if (!f[r->nformats])
-		return -ENOMEM;
-	r->nformats++;
-	return 0;
-}
-
-/*
- * The literal formats given to bpf_trace_printk() in @src. A call whose
- * format is not a literal (a macro, a variable) makes every line shown.
- * Returns whether the file calls bpf_trace_printk at all.
- */
-static int scan_formats(struct run *r, const char *src)
-{
-	const char *p = src;
-	bool used = false;
-	int err;
-
-	while ((p = strstr(p, "bpf_trace_printk"))) {
-		char buf[512];
-		size_t n = 0;
-
-		p += strlen("bpf_trace_printk");
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '(')
-			continue;
-		used = true;
-		p++;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '"') {
-			r->show_all_printk = true;
-			continue;
-		}
-		while (*p == '"') {	/* "a" "b" is "ab" */
-			p = c_string(p, buf, sizeof(buf), &n);
-			while (isspace((unsigned char)*p))
-				p++;
-		}
-		while (n && buf[n - 1] == '\n')
-			buf[--n] = '\0';
-		err = add_format(r, buf);
-		if (err)
-			return err;
-	}
-	return used;
-}
-
-static bool printk_ours(const struct run *r, const char *msg)
-{
-	size_t i;
-
-	if (r->show_all_printk)
-		return true;
-	for (i = 0; i < r->nformats; i++)
-		if (printk_fmt_match(r->formats[i], msg))
-			return true;
-	return false;
-}
-
-/* --- listing ------------------------------------------------------------- */
-
 static int print_probe(void *ctx, const char *probe)
 {
 	(void)ctx;
 	return puts(probe) < 0 ? -EIO : 0;
 }
 
-static int list_probes(const char *glob)
+/* -lv PROBE: "tracepoint:CAT:NAME", then its fields as C declarations */
+static int print_field(void *ctx, const char *decl)
 {
-	return bpfrun_list_probes(glob, print_probe, NULL);
+	const char **probe = ctx;
+
+	if (*probe) {
+		if (!strncmp(*probe, "tracepoint:", 11))
+			*probe += 11;
+		else if (!strncmp(*probe, "t:", 2))
+			*probe += 2;
+		printf("tracepoint:%s\n", *probe);
+		*probe = NULL;
+	}
+	return printf("    %s;\n", decl) < 0 ? -EIO : 0;
 }
-
-static int list_args(const char *probe)
-{
-	const char *p = probe, *name;
-	char cat[256];
-	struct tp_format fmt;
-	size_t i;
-	int err;
-
-	if (!strncmp(p, "tracepoint:", 11))
-		p += 11;
-	else if (!strncmp(p, "t:", 2))
-		p += 2;
-	name = strchr(p, ':');
-	if (!name || name == p || !name[1] || strchr(name + 1, ':') ||
-	    (size_t)(name - p) >= sizeof(cat)) {
-		fprintf(stderr,
-			"bpfrun: -lv takes a tracepoint: tracepoint:CATEGORY:NAME, not %s\n",
-			probe);
-		return -EINVAL;
-	}
-	snprintf(cat, sizeof(cat), "%.*s", (int)(name - p), p);
-	name++;
-	err = tp_format_read(cat, name, &fmt);
-	if (err) {
-		fprintf(stderr, "bpfrun: no tracepoint %s:%s on this kernel\n",
-			cat, name);
-		return err;
-	}
-	printf("tracepoint:%s:%s\n", cat, name);
-	for (i = 0; i < fmt.nfields; i++)
-		printf("    %s;\n", fmt.fields[i].decl);
-	tp_format_free(&fmt);
-	return 0;
-}
-
-/* --- events -------------------------------------------------------------- */
-
-static void print_hex(FILE *out, const void *data, size_t size)
-{
-	const unsigned char *p = data;
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		fprintf(out, "%02x", p[i]);
-}
-
-/*
- * Output to a file or pipe is block buffered: a write per line made the
- * reader slower than a burst, and the perf buffer overflowed. Blocks end
- * at line ends, since -c's command may write to the same file, and go out
- * at least once per turn of the loop (run_loop) for readers that follow.
- */
-#define OUT_BUFFER (1 << 20)
-#define OUT_FLUSH_AT (1 << 16)
-static char out_buffer[OUT_BUFFER];
-
-static void out_line_done(void)
-{
-	if (__fpending(stdout) >= OUT_FLUSH_AT)
-		fflush(stdout);
-}
-
-static int print_event(struct run *r, const char *table, const void *data,
-		       size_t size);
-
-static int on_event(void *ctx, const char *table, const void *data,
-		    size_t size)
-{
-	int err = print_event(ctx, table, data, size);
-
-	out_line_done();
-	return err;
-}
-
-static int print_event(struct run *r, const char *table, const void *data,
-		       size_t size)
-{
-	struct out_table *o = NULL;
-	size_t i;
-
-	for (i = 0; i < r->nouts; i++)
-		if (!strcmp(r->outs[i].name, table))
-			o = &r->outs[i];
-	if (!o)
-		return 0;
-	/* perf buffers pad records to 8 bytes: a few bytes more are fine */
-	if (o->type && !o->hex &&
-	    (size < o->type->size || size > o->type->size + 8)) {
-		fprintf(stderr,
-			"bpfrun: %s: events of %zu bytes, but its fields make %u: shown as hex (see BUGS in bpfrun(8))\n",
-			table, size, o->type->size);
-		o->hex = true;
-	}
-	if (r->json) {
-		if (!o->type || o->hex) {
-			printf("{\"table\":\"%s\",\"hex\":\"", table);
-			print_hex(stdout, data, size);
-			printf("\"}\n");
-		} else {
-			dtype_print_json(stdout, o->type, data, size);
-			putchar('\n');
-		}
-		return 0;
-	}
-	if (r->nouts > 1)
-		printf("%s: ", table);
-	if (!o->type || o->hex) {
-		print_hex(stdout, data, size);
-		putchar('\n');
-		return 0;
-	}
-	if (!o->header_done) {
-		dcol_print_header(stdout, o->cols, o->ncols);
-		if (r->nouts > 1)
-			printf("%s: ", table);
-		o->header_done = true;
-	}
-	dcol_print_row(stdout, o->cols, o->ncols, data, size);
-	return 0;
-}
-
-static void on_lost(void *ctx, const char *table, int cpu,
-		    unsigned long long n)
-{
-	fprintf(stderr, "bpfrun: lost %llu events from %s on CPU %d\n", n,
-		table, cpu);
-}
-
-/* Every table's key and leaf type, for the records events refer to. */
-static int load_types(struct run *r)
-{
-	size_t i, n = bpfrun_nr_tables(r->t.b);
-	struct bpfrun_table_info ti;
-
-	r->known = calloc(2 * n + 1, sizeof(*r->known));
-	if (!r->known)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		bpfrun_table_info(r->t.b, i, &ti);
-		if (!dtype_parse(ti.key_desc, &r->known[r->nknown], NULL, 0))
-			r->nknown++;
-		if (!dtype_parse(ti.leaf_desc, &r->known[r->nknown], NULL, 0))
-			r->nknown++;
-	}
-	return 0;
-}
-
-static int open_outputs(struct run *r, struct bpfrun_events **ev)
-{
-	BPFRUN_OPTS(bpfrun_events_opts, eo, .on_event = on_event,
-		    .on_lost = on_lost, .ctx = r, .pages = r->pages);
-	size_t i, n = bpfrun_nr_tables(r->t.b);
-	struct bpfrun_table_info ti;
-	char err[256];
-	int e;
-
-	r->outs = calloc(n + 1, sizeof(*r->outs));
-	if (!r->outs)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		struct out_table *o = &r->outs[r->nouts];
-
-		bpfrun_table_info(r->t.b, i, &ti);
-		if (ti.type != BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
-		    ti.type != BPF_MAP_TYPE_RINGBUF)
-			continue;
-		o->name = ti.name;
-		r->nouts++;
-		if (!ti.nfields) {
-			fprintf(stderr,
-				"bpfrun: %s: libbcc recorded no fields for its events: shown as hex\n",
-				ti.name);
-			continue;
-		}
-		e = dtype_from_fields(ti.fields, ti.nfields, r->known,
-				      r->nknown, &o->type, err, sizeof(err));
-		if (e == -ENOMEM)
-			return e;
-		if (e) {
-			fprintf(stderr, "bpfrun: %s: %s%s: shown as hex\n",
-				ti.name, err, e != -ENOENT ? "" :
-				" (a struct must also be the key or value of a map to be known)");
-			continue;
-		}
-		e = dtype_columns(o->type, &o->cols, &o->ncols);
-		if (e)
-			return e;
-	}
-	if (!r->nouts)
-		return 0;
-	return bpfrun_events_open(r->t.b, NULL, &eo, ev);
-}
-
-/* --- maps at exit -------------------------------------------------------- */
-
-/*
- * A map of millions of entries takes seconds to read and print: the dump
- * checks for a stop request (a new one: not the Ctrl-C that ended the run)
- * every CHECK_EVERY entries, so it ends within a fraction of a second.
- */
-#define CHECK_EVERY 1024
-static unsigned dump_stop_base;
-
-static bool dump_stopped(size_t i)
-{
-	return i % CHECK_EVERY == 0 && bpfrun_stopped_since(dump_stop_base);
-}
-
-struct entry {
-	void *key, *val;
-};
-
-static const struct dtype *sort_type;
-
-static int cmp_entry(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-
-	if (dtype_is_int(sort_type)) {
-		long long u = dtype_int(sort_type, x->val);
-		long long v = dtype_int(sort_type, y->val);
-
-		if (!sort_type->is_signed)
-			return (unsigned long long)u < (unsigned long long)v ? -1 :
-			       (unsigned long long)u > (unsigned long long)v;
-		return u < v ? -1 : u > v;
-	}
-	return memcmp(x->val, y->val, sort_type->size);
-}
-
-static bool all_zero(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n--)
-		if (*c++)
-			return false;
-	return true;
-}
-
-static bool is_hist(const struct bpfrun_table_info *ti, const struct dtype *k,
-		    const struct dtype *v)
-{
-	char lname[256];
-	size_t i;
-
-	if (!dtype_is_int(k) || !dtype_is_int(v) || v->size != 8 ||
-	    k->size > 8)
-		return false;
-	for (i = 0; ti->name[i] && i + 1 < sizeof(lname); i++)
-		lname[i] = tolower((unsigned char)ti->name[i]);
-	lname[i] = '\0';
-	return strstr(lname, "dist") || strstr(lname, "hist");
-}
-
-
-static bool is_percpu(int type)
-{
-	return type == BPF_MAP_TYPE_PERCPU_HASH ||
-	       type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-}
-
-/*
- * Read the whole map; per-CPU integer values are summed, as bcc's
- * tools do. Returns the number of entries or -errno.
- */
-static long read_map(const struct bpfrun_table_info *ti, const struct dtype *v,
-		     struct entry **out)
-{
-	size_t ks = ti->key_size, vs = ti->leaf_size, cap = 0, n = 0;
-	int ncpu = is_percpu(ti->type) ? libbpf_num_possible_cpus() : 1;
-	size_t stride = is_percpu(ti->type) ? (vs + 7) / 8 * 8 : vs;
-	char *key = calloc(1, ks), *next = calloc(1, ks), *raw;
-	struct entry *e = NULL;
-	bool first = true;
-	size_t seen = 0;
-	long err = 0;
-
-	raw = calloc(ncpu > 0 ? ncpu : 1, stride);
-	if (!key || !next || !raw || ncpu < 1) {
-		err = -ENOMEM;
-		goto out;
-	}
-	while (!bpf_map_get_next_key(ti->fd, first ? NULL : key, next)) {
-		if (dump_stopped(++seen)) {
-			err = -EINTR;
-			goto out;
-		}
-		first = false;
-		memcpy(key, next, ks);
-		if (bpf_map_lookup_elem(ti->fd, key, raw))
-			continue;	/* deleted meanwhile */
-		if (ncpu > 1) {
-			unsigned long long sum = 0;
-			int c;
-
-			for (c = 0; c < ncpu; c++)
-				sum += dtype_int(v, raw + c * stride);
-			/* the sum in the value's first bytes, the rest zero */
-			memset(raw, 0, vs);
-			memcpy(raw, &sum, vs < sizeof(sum) ? vs : sizeof(sum));
-		}
-		if (ti->type == BPF_MAP_TYPE_ARRAY ||
-		    ti->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
-			if (all_zero(raw, vs))
-				continue;
-		}
-		if (n == cap) {
-			struct entry *ne;
-
-			cap = cap ? 2 * cap : 64;
-			ne = realloc(e, cap * sizeof(*e));
-			if (!ne) {
-				err = -ENOMEM;
-				goto out;
-			}
-			e = ne;
-		}
-		e[n].key = malloc(ks);
-		e[n].val = malloc(vs);
-		if (!e[n].key || !e[n].val) {
-			free(e[n].key);
-			free(e[n].val);
-			err = -ENOMEM;
-			goto out;
-		}
-		memcpy(e[n].key, key, ks);
-		memcpy(e[n].val, raw, vs);
-		n++;
-	}
-out:
-	free(key);
-	free(next);
-	free(raw);
-	if (err) {
-		while (n--) {
-			free(e[n].key);
-			free(e[n].val);
-		}
-		free(e);
-		return err;
-	}
-	*out = e;
-	return n;
-}
-
-static void print_hist(struct run *r, const struct bpfrun_table_info *ti,
-		       const struct dtype *k, const struct dtype *v,
-		       struct entry *e, long n)
-{
-	bool linear = strstr(ti->name, "lin") != NULL;
-	size_t slots = linear ? 1025 : 65, i;
-	unsigned long long *vals = calloc(slots, sizeof(*vals));
-	long j;
-
-	if (!vals)
-		return;
-	for (j = 0; j < n; j++) {
-		long long slot = dtype_int(k, e[j].key);
-
-		if (slot >= 0 && (size_t)slot < slots)
-			vals[slot] += dtype_int(v, e[j].val);
-	}
-	if (r->json) {
-		bool first = true;
-
-		printf("{\"map\":\"%s\",\"%s\":[", ti->name,
-		       linear ? "linear_hist" : "log2_hist");
-		for (i = linear ? 0 : 1; i < slots; i++) {
-			unsigned long long lo, hi;
-
-			if (!vals[i])
-				continue;
-			lo = linear ? i : i == 1 ? 0 : 1ULL << (i - 1);
-			hi = linear ? i : i == 64 ? ~0ULL : (1ULL << i) - 1;
-			printf("%s{\"low\":%llu,\"high\":%llu,\"count\":%llu}",
-			       first ? "" : ",", lo, hi, vals[i]);
-			first = false;
-		}
-		printf("]}\n");
-	} else {
-		printf("\n%s:\n", ti->name);
-		if (linear)
-			bpfrun_print_linear_hist(stdout, vals, slots, "value");
-		else
-			bpfrun_print_log2_hist(stdout, vals, slots, "value");
-	}
-	free(vals);
-}
-
-static void print_map(struct run *r, const struct bpfrun_table_info *ti)
-{
-	struct dtype *k = NULL, *v = NULL;
-	struct entry *e = NULL;
-	long n, i;
-
-	if (ti->fd < 0 || dtype_parse(ti->key_desc, &k, NULL, 0) ||
-	    dtype_parse(ti->leaf_desc, &v, NULL, 0) || k->size != ti->key_size ||
-	    v->size != ti->leaf_size) {
-		fprintf(stderr, "bpfrun: map %s: cannot decode its types\n",
-			ti->name);
-		goto out;
-	}
-	if (is_percpu(ti->type) && !dtype_is_int(v))
-		goto out;
-	n = read_map(ti, v, &e);
-	if (n == -EINTR)
-		goto out;
-	if (n < 0) {
-		fprintf(stderr, "bpfrun: map %s: %s\n", ti->name,
-			strerror(-n));
-		goto out;
-	}
-	if (is_hist(ti, k, v)) {
-		print_hist(r, ti, k, v, e, n);
-	} else {
-		sort_type = v;
-		if (n)	/* e is NULL for an empty map */
-			qsort(e, n, sizeof(*e), cmp_entry);
-		if (r->json)
-			printf("{\"map\":\"%s\",\"entries\":[", ti->name);
-		else
-			printf("\n%s:\n", ti->name);
-		for (i = 0; i < n && !dump_stopped(i + 1); i++) {
-			if (r->json) {
-				printf("%s{\"key\":", i ? "," : "");
-				dtype_print_json(stdout, k, e[i].key,
-						 ti->key_size);
-				printf(",\"value\":");
-				dtype_print_json(stdout, v, e[i].val,
-						 ti->leaf_size);
-				putchar('}');
-			} else {
-				dtype_print_text(stdout, k, e[i].key,
-						 ti->key_size);
-				fputs("\t", stdout);
-				dtype_print_text(stdout, v, e[i].val,
-						 ti->leaf_size);
-				putchar('\n');
-				out_line_done();
-			}
-		}
-		if (r->json)
-			printf("]}\n");
-	}
-	for (i = 0; i < n; i++) {
-		free(e[i].key);
-		free(e[i].val);
-	}
-	free(e);
-out:
-	dtype_free(k);
-	dtype_free(v);
-}
-
-/* -EINTR: a stop request cut the dump short (said on stderr). */
-static int print_maps(struct run *r)
-{
-	size_t i, n = bpfrun_nr_tables(r->t.b);
-	struct bpfrun_table_info ti;
-
-	dump_stop_base = bpfrun_stop_requests();
-	for (i = 0; i < n; i++) {
-		bpfrun_table_info(r->t.b, i, &ti);
-		switch (ti.type) {
-		case BPF_MAP_TYPE_HASH:
-		case BPF_MAP_TYPE_ARRAY:
-		case BPF_MAP_TYPE_LRU_HASH:
-		case BPF_MAP_TYPE_PERCPU_HASH:
-		case BPF_MAP_TYPE_PERCPU_ARRAY:
-		case BPF_MAP_TYPE_LRU_PERCPU_HASH:
-			print_map(r, &ti);
-			break;
-		}
-		if (bpfrun_stopped_since(dump_stop_base)) {
-			fflush(stdout);
-			fprintf(stderr,
-				"bpfrun: interrupted while printing map %s: the maps are shown only in part\n",
-				ti.name);
-			return -EINTR;
-		}
-	}
-	return 0;
-}
-
-/* --- the command --------------------------------------------------------- */
 
 /*
  * -c: fork now, exec once everything is attached (when the pipe closes), so
@@ -765,55 +156,32 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void print_printk(struct run *r, const struct bpfrun_trace_fields *f)
-{
-	const char *m;
-
-	if (!printk_ours(r, f->msg))
-		return;
-	if (!r->json) {
-		printf("%s\n", f->msg);
-		out_line_done();
-		return;
-	}
-	printf("{\"printk\":\"");
-	for (m = f->msg; *m; m++) {
-		if (*m == '"' || *m == '\\')
-			printf("\\%c", *m);
-		else if ((unsigned char)*m < 0x20)
-			printf("\\u%04x", *m);
-		else
-			putchar(*m);
-	}
-	printf("\",\"pid\":%d,\"comm\":\"", f->pid);
-	for (m = f->task; *m; m++)
-		if (*m != '"' && *m != '\\')
-			putchar(*m);
-	printf("\"}\n");
-	out_line_done();
-}
-
 static int run_loop(struct run *r, struct bpfrun_events *ev)
 {
-	double end = r->duration > 0 ? now() + r->duration : 0;
+	double end = r->duration > 0 ? now() + r->duration : 0, turn;
 	struct bpfrun_trace_fields f;
 	unsigned base;
-	int err = 0, n;
+	int n = 0;
 
-	while (!bpfrun_stopped()) {
+	while (!tool_stopped()) {
 		if (ev) {
 			n = bpfrun_events_poll(ev, r->t.tp ? 50 : 100);
-			if (n < 0 && n != -EINTR)
+			if (n == -EINTR)
+				break;
+			if (n < 0)
 				return n;
 		}
-		n = 0;
-		while (r->t.tp && !bpfrun_stopped() &&
+		/* lines for a tenth of a second at most: -c and -d are looked at */
+		turn = now() + 0.1;
+		while (r->t.tp &&
 		       (n = bpfrun_trace_pipe_read(r->t.tp, &f, ev ? 0 : 100)) > 0) {
-			print_printk(r, &f);
-			if (ev)
-				continue;
+			out_printk(r, &f);
+			if (now() >= turn)
+				break;
 		}
-		if (r->t.tp && n < 0)
+		if (n == -EINTR)
+			break;
+		if (n < 0)
 			return n;
 		if (!ev && !r->t.tp)
 			usleep(100000);
@@ -824,8 +192,10 @@ static int run_loop(struct run *r, struct bpfrun_events *ev)
 	}
 	/*
 	 * The end, however it came: stop the producers, then read all they
-	 * wrote (and hear of what they could not write) before the maps.
+	 * wrote (and hear of what they could not write) before the maps. A
+	 * new stop request cuts this short.
 	 */
+	base = tool_stop_rearm();
 	bpfrun_detach(r->t.b);
 	if (ev) {
 		n = bpfrun_events_flush(ev);
@@ -836,16 +206,15 @@ static int run_loop(struct run *r, struct bpfrun_events *ev)
 	 * trace_pipe is everyone's: other programs may keep it busy, so the
 	 * last lines are read for a second at most, or until a new Ctrl-C.
 	 */
-	base = bpfrun_stop_requests();
 	end = now() + 1;
 	while (r->t.tp && bpfrun_trace_pipe_read(r->t.tp, &f, 0) > 0) {
-		print_printk(r, &f);
-		if (bpfrun_stopped_since(base) || now() >= end) {
+		out_printk(r, &f);
+		if (tool_stopped_since(base) || now() >= end) {
 			fflush(stdout);
 			fprintf(stderr,
 				"bpfrun: trace_pipe still has lines after %s: the rest is not read\n",
-				bpfrun_stopped_since(base) ? "a second stop request" :
-							     "a second of reading");
+				tool_stopped_since(base) ? "a second stop request" :
+							   "a second of reading");
 			break;
 		}
 	}
@@ -855,42 +224,23 @@ static int run_loop(struct run *r, struct bpfrun_events *ev)
 			"bpfrun: the kernel's trace buffer overwrote %llu unread lines (of any program: trace_pipe is shared); a larger buffer_size_kb in tracefs keeps more\n",
 			bpfrun_trace_pipe_overrun(r->t.tp));
 	}
-	return err;
+	return 0;
 }
 
+/* The source itself, for its bpf_trace_printk() formats. */
 static int read_source(const char *path, char **out)
 {
-	struct stat st;
-	FILE *f = fopen(path, "re");
-	char *buf;
+	size_t len;
+	int err;
 
-	if (!f || fstat(fileno(f), &st)) {
-		int err = -errno;
-
+	err = program_source_check(path);
+	if (err)
+		return err;
+	err = read_whole(path, MAX_SOURCE, out, &len);
+	if (err)
 		fprintf(stderr, "bpfrun: cannot read program %s: %s\n", path,
 			strerror(-err));
-		if (f)
-			fclose(f);
-		return err;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "bpfrun: cannot read program %s: %s\n", path,
-			S_ISDIR(st.st_mode) ? strerror(EISDIR) :
-					      "not a regular file");
-		fclose(f);
-		return -EINVAL;
-	}
-	buf = malloc(st.st_size + 1);
-	if (!buf || fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
-		free(buf);
-		fclose(f);
-		fprintf(stderr, "bpfrun: cannot read program %s\n", path);
-		return -EIO;
-	}
-	buf[st.st_size] = '\0';
-	fclose(f);
-	*out = buf;
-	return 0;
+	return err;
 }
 
 static void add_probe(struct run *r, enum bpfrun_kind kind, const char *arg)
@@ -999,11 +349,15 @@ int main(int argc, char **argv)
 		if (argc - optind > 1)
 			tool_usage_error(&r.t, "-l takes one GLOB or PROBE");
 		if (r.t.verbose) {
+			const char *probe = argv[optind];
+
 			if (optind == argc)
 				tool_usage_error(&r.t, "-lv takes a PROBE");
-			err = list_args(argv[optind]);
+			err = bpfrun_probe_fields(probe, print_field, &probe);
 		} else {
-			err = list_probes(optind < argc ? argv[optind] : NULL);
+			err = bpfrun_list_probes(optind < argc ? argv[optind] :
+							       NULL,
+						 print_probe, NULL);
 			if (err == 0 && optind < argc) {
 				fprintf(stderr, "bpfrun: no probe matches %s\n",
 					argv[optind]);
@@ -1029,7 +383,7 @@ int main(int argc, char **argv)
 	err = read_source(file, &src);
 	if (err)
 		goto cleanup;
-	used = scan_formats(&r, src);
+	used = out_scan_formats(&r, src);
 	if (used < 0) {
 		err = used;
 		goto cleanup;
@@ -1045,10 +399,7 @@ int main(int argc, char **argv)
 		snprintf(r.defs[0], sizeof(r.defs[0]), "-DPID=%d", r.pid);
 		tool_add_cflag(&r.t, r.defs[0]);
 	}
-	if (isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOLBF, 0);
-	else	/* glibc keeps its 4 KiB buffer if given none */
-		setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
+	out_setup();
 	err = tool_open(&r.t);
 	if (err)
 		goto cleanup;
@@ -1065,9 +416,7 @@ int main(int argc, char **argv)
 		err = -ENOENT;
 		goto cleanup;
 	}
-	err = load_types(&r);
-	if (!err)
-		err = open_outputs(&r, &ev);
+	err = out_open(&r, &ev);
 	if (err)
 		goto cleanup;
 	if (!r.json)
@@ -1079,7 +428,7 @@ int main(int argc, char **argv)
 	release_child(&r);
 	err = run_loop(&r, ev);
 	if (!err)
-		err = print_maps(&r);
+		err = maps_print(&r);
 	if (bpfrun_events_lost(ev))
 		fprintf(stderr, "bpfrun: %llu events lost in all\n",
 			bpfrun_events_lost(ev));
@@ -1094,17 +443,7 @@ cleanup:
 		waitpid(r.child, NULL, 0);
 	}
 	bpfrun_events_close(ev);
-	for (i = 0; i < r.nouts; i++) {
-		dtype_free(r.outs[i].type);
-		free(r.outs[i].cols);
-	}
-	free(r.outs);
-	for (i = 0; i < r.nknown; i++)
-		dtype_free(r.known[i]);
-	free(r.known);
-	for (i = 0; i < r.nformats; i++)
-		free(r.formats[i]);
-	free(r.formats);
+	out_free(&r);
 	for (i = 0; i < r.nprobes; i++) {
 		free(r.probes[i].func);
 		free(r.probes[i].target);

@@ -67,7 +67,7 @@ static void wait_for(double seconds)
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 	long i;
 
-	for (i = 0; i < seconds * 10 && !bpfrun_stopped(); i++)
+	for (i = 0; i < seconds * 10 && !tool_stopped(); i++)
 		nanosleep(&tick, NULL);
 }
 

@@ -1,15 +1,95 @@
 // SPDX-License-Identifier: Apache-2.0
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tool.h"
+
+/*
+ * Stop requests: SIGINT and SIGTERM are counted, so that a step after the
+ * run (the flush, a map dump) can tell a new request from the one that
+ * ended the run, and each makes the library's cancel fd readable, which
+ * ends its waits (see bpfrun_set_cancel_fd) however close to the start
+ * of one the signal comes.
+ */
+static volatile sig_atomic_t stop_requests;
+static int stop_fd = -1;
+
+static void on_stop(int sig)
+{
+	uint64_t one = 1;
+	int saved = errno;
+
+	(void)sig;
+	stop_requests++;
+	/* the count is what matters; the fd only wakes a wait */
+	(void)!write(stop_fd, &one, sizeof(one));
+	errno = saved;
+}
+
+void tool_handle_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	if (stop_fd < 0) {
+		stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		bpfrun_set_cancel_fd(stop_fd);
+	}
+	/* no SA_RESTART: a blocking read or poll returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+bool tool_stopped(void)
+{
+	return stop_requests != 0;
+}
+
+unsigned tool_stop_requests(void)
+{
+	return stop_requests;
+}
+
+bool tool_stopped_since(unsigned base)
+{
+	return (unsigned)stop_requests != base;
+}
+
+unsigned tool_stop_rearm(void)
+{
+	uint64_t n;
+
+	/* EAGAIN when there was nothing to drain */
+	if (stop_fd >= 0)
+		(void)!read(stop_fd, &n, sizeof(n));
+	return stop_requests;
+}
+
+/* The library's messages: progress only with -v. */
+static int verbose;
+
+static int tool_print(enum bpfrun_print_level level, const char *fmt,
+		      va_list ap)
+{
+	if (level == BPFRUN_INFO && !verbose)
+		return 0;
+	if (level == BPFRUN_OUTPUT)
+		return vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s: %s", program_invocation_short_name,
+		level == BPFRUN_WARN ? "warning: " : "");
+	return vfprintf(stderr, fmt, ap);
+}
 
 void tool_usage_error(struct tool *t, const char *fmt, ...)
 {
@@ -114,10 +194,12 @@ int tool_open(struct tool *t)
 {
 	BPFRUN_OPTS(bpfrun_opts, opts, .cflags = t->cflags,
 		    .ncflags = t->ncflags, .headers = t->headers,
-		    .verbose = t->verbose, .no_cache = t->no_cache);
+		    .no_cache = t->no_cache);
 	char path[PATH_MAX];
 	int err;
 
+	verbose = t->verbose;
+	bpfrun_set_print(tool_print);
 	err = bpfrun_need_root();
 	if (err)
 		return err;
@@ -130,7 +212,7 @@ int tool_open(struct tool *t)
 		if (err)
 			return err;
 	}
-	bpfrun_handle_signals();
+	tool_handle_signals();
 	err = bpfrun_open(&t->b, path, &opts);
 	if (err)
 		return err;
@@ -159,20 +241,20 @@ int tool_trace_loop(struct tool *t)
 	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");
 	while ((err = bpfrun_trace_pipe_read(t->tp, &f, -1)) > 0)
 		printf("%-6d %-12.12s %s\n", f.pid, f.task, f.msg);
-	if (err < 0)
+	if (err < 0 && err != -EINTR)
 		return err;
 	/*
 	 * Stopped: the lines written before are shown too, for a second at
 	 * most (trace_pipe is everyone's) or until a second stop request.
 	 */
 	bpfrun_detach(t->b);
-	base = bpfrun_stop_requests();
+	base = tool_stop_rearm();
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec++;
 	while ((err = bpfrun_trace_pipe_read(t->tp, &f, 0)) > 0) {
 		printf("%-6d %-12.12s %s\n", f.pid, f.task, f.msg);
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		if (bpfrun_stopped_since(base) || ts.tv_sec > end.tv_sec ||
+		if (tool_stopped_since(base) || ts.tv_sec > end.tv_sec ||
 		    (ts.tv_sec == end.tv_sec && ts.tv_nsec >= end.tv_nsec))
 			break;
 	}
@@ -195,13 +277,11 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 		return err;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fputs(header, stdout);
-	while (!bpfrun_stopped()) {
-		err = bpfrun_events_poll(ev, -1);
-		if (err < 0 && err != -EINTR)
-			break;
-	}
-	if (err >= 0 || err == -EINTR) {
+	while ((err = bpfrun_events_poll(ev, -1)) >= 0)
+		;
+	if (err == -EINTR) {
 		/* what the kernel wrote before the stop is shown too */
+		tool_stop_rearm();
 		bpfrun_detach(t->b);
 		err = bpfrun_events_flush(ev);
 	}

@@ -45,6 +45,23 @@ struct tool {
 	"  BPFRUN_PROGRAM_DIR  where to find programs/NAME.c\n"                  \
 	"  BPFRUN_HEADERS      default for --headers\n"
 
+/*
+ * SIGINT and SIGTERM from now on are stop requests: counted, and each ends
+ * the library's current wait (its cancel fd). tool_open() calls it.
+ */
+void tool_handle_signals(void);
+/* Any stop request yet? */
+bool tool_stopped(void);
+unsigned tool_stop_requests(void);
+/* A request after the count @base was taken (a second Ctrl-C)? */
+bool tool_stopped_since(unsigned base);
+/*
+ * Let the library's waits go on again after a stop (the flush, the last
+ * lines): only a new request ends them. Returns the count, for
+ * tool_stopped_since().
+ */
+unsigned tool_stop_rearm(void);
+
 /* Parse argv for a command that has only the common options. */
 void tool_parse_common(struct tool *t, int argc, char **argv);
 /*
