@@ -93,16 +93,30 @@ bool dtype_is_int(const struct dtype *t);
 void dtype_print_text(FILE *out, const struct dtype *t, const void *data,
 		      size_t len);
 /*
- * JSON, built with json-c (decode_json.c says how strings, NaN, floats and
- * 128-bit integers are written): an object for a struct or union, an
- * array, a string for a char array, a number for a scalar; null for a
- * scalar beyond @len and for NaN and infinity. *@out is the caller's
- * (json_object_put()); NULL is JSON's null. -ENOMEM.
+ * JSON (decode_json.c says how strings, NaN, floats and 128-bit integers
+ * are written): an object for a struct or union, an array, a string for
+ * a char array, a number for a scalar; null for a scalar beyond @len and
+ * for NaN and infinity.
+ *
+ * dtype_json() is a json-c object that writes the value at @data when
+ * json-c writes it (as a member of a line, say), without a json-c object
+ * per item; it refers to @t and @data, which must outlive it. NULL on
+ * -ENOMEM. Its own json-c type means nothing: only write it.
  */
 struct json_object;
-int dtype_to_json(const struct dtype *t, const void *data, size_t len,
-		  struct json_object **out);
-/* The same, written on one line without a newline. -ENOMEM. */
+struct json_object *dtype_json(const struct dtype *t, const void *data,
+			       size_t len);
+/*
+ * A table's entries, [{"key":K,"value":V},...], written the same way:
+ * entry @i's key and value bytes come from @at when it is written, which
+ * returns false to end the array there (a dump cut short).
+ */
+typedef bool djson_entry_fn(void *ctx, size_t i, const void **key,
+			    const void **val);
+struct json_object *dtype_json_entries(const struct dtype *k, size_t ksize,
+				       const struct dtype *v, size_t vsize,
+				       size_t n, djson_entry_fn *at, void *ctx);
+/* The value on one line, without a newline. -ENOMEM. */
 int dtype_print_json(FILE *out, const struct dtype *t, const void *data,
 		     size_t len);
 /*
@@ -113,6 +127,13 @@ int dtype_print_json(FILE *out, const struct dtype *t, const void *data,
 struct json_object *djson_bytes(const void *data, size_t n);
 struct json_object *djson_hex(const void *data, size_t n);
 struct json_object *djson_line(const char *table);
+/*
+ * @v as member @key of object @obj, or at the end of array @arr; NULL is
+ * null. On -ENOMEM (@obj or @arr NULL included) @v is released.
+ */
+int djson_add(struct json_object *obj, const char *key,
+	      struct json_object *v);
+int djson_append(struct json_object *arr, struct json_object *v);
 /* @o on one line, then released (json_object_put()). -ENOMEM when NULL. */
 int djson_print_line(FILE *out, struct json_object *o);
 

@@ -26,6 +26,8 @@ int dtype_layout(struct dtype *t, bool packed);
 /* The integer a field holds, bitfields included, sign-extended. */
 __int128 dtype_field_int(const struct dtype *t, const void *p,
 			 unsigned bit_off, unsigned bits);
+/* @v in decimal, in @buf (printf() has no 128-bit integers). */
+const char *dtype_int_str(__int128 v, bool is_signed, char buf[48]);
 /* A float or double at @p, as a double. */
 double dtype_float(const struct dtype *t, const void *p);
 /* ... as the shortest decimal that reads back the same; @len >= 32. */

@@ -12,35 +12,19 @@
 
 #include "decode_int.h"
 
-static void print_int128(FILE *out, __int128 v, bool is_signed)
-{
-	unsigned __int128 u = v;
-	char buf[48], *p = buf + sizeof(buf) - 1;
-	bool neg = is_signed && v < 0;
-
-	if (neg)
-		u = -(unsigned __int128)v;
-	*p = '\0';
-	do {
-		*--p = '0' + (int)(u % 10);
-		u /= 10;
-	} while (u);
-	if (neg)
-		*--p = '-';
-	fputs(p, out);
-}
-
 static void print_scalar(FILE *out, const struct dtype *t, const void *p,
 			 unsigned bit_off, unsigned bits)
 {
-	char buf[32];
+	char buf[48];
 
 	if (t->kind == DT_FLOAT) {
 		dtype_format_float(t, p, buf, sizeof(buf));
 		fputs(buf, out);
 		return;
 	}
-	print_int128(out, dtype_field_int(t, p, bit_off, bits), t->is_signed);
+	fputs(dtype_int_str(dtype_field_int(t, p, bit_off, bits), t->is_signed,
+			    buf),
+	      out);
 }
 
 /* Bytes outside printable ASCII as \xNN: a terminal shows the line as is. */

@@ -292,6 +292,24 @@ __int128 dtype_field_int(const struct dtype *t, const void *p,
 	return (__int128)v;
 }
 
+const char *dtype_int_str(__int128 v, bool is_signed, char buf[48])
+{
+	unsigned __int128 u = v;
+	char *p = buf + 47;
+	bool neg = is_signed && v < 0;
+
+	if (neg)
+		u = -(unsigned __int128)v;
+	*p = '\0';
+	do {
+		*--p = '0' + (int)(u % 10);
+		u /= 10;
+	} while (u);
+	if (neg)
+		*--p = '-';
+	return p;
+}
+
 long long dtype_int(const struct dtype *t, const void *p)
 {
 	return (long long)dtype_field_int(t, p, 0, 0);

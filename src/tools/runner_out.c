@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "printk_fmt.h"
 #include "runner.h"
 
@@ -103,31 +105,32 @@ static bool printk_ours(const struct run *r, const char *msg)
 	return false;
 }
 
+/* {"printk":MSG,"pid":PID,"comm":COMM}: trace_pipe lines name no table */
+static int printk_json(const struct bpfrun_trace_fields *f)
+{
+	struct json_object *o = json_object_new_object();
+	int err;
+
+	err = djson_add(o, "printk", djson_bytes(f->msg, strlen(f->msg)));
+	if (!err)
+		err = djson_add(o, "pid", json_object_new_int(f->pid));
+	if (!err)
+		err = djson_add(o, "comm", djson_bytes(f->task, strlen(f->task)));
+	if (err) {
+		json_object_put(o);
+		return err;
+	}
+	return djson_print_line(stdout, o);
+}
+
 void out_printk(struct run *r, const struct bpfrun_trace_fields *f)
 {
-	const char *m;
-
 	if (!printk_ours(r, f->msg))
 		return;
-	if (!r->json) {
+	if (!r->json)
 		printf("%s\n", f->msg);
-		out_line_done();
-		return;
-	}
-	printf("{\"printk\":\"");
-	for (m = f->msg; *m; m++) {
-		if (*m == '"' || *m == '\\')
-			printf("\\%c", *m);
-		else if ((unsigned char)*m < 0x20)
-			printf("\\u%04x", *m);
-		else
-			putchar(*m);
-	}
-	printf("\",\"pid\":%d,\"comm\":\"", f->pid);
-	for (m = f->task; *m; m++)
-		if (*m != '"' && *m != '\\')
-			putchar(*m);
-	printf("\"}\n");
+	else if (printk_json(f))
+		fprintf(stderr, "bpfrun: no memory for a JSON line\n");
 	out_line_done();
 }
 
@@ -178,6 +181,21 @@ static int on_event(void *ctx, const char *table, const void *data,
 	return err;
 }
 
+/* {"table":TABLE,"event":{...}}, or "hex" for what cannot be decoded */
+static int event_json(const struct out_table *o, const char *table,
+		      const void *data, size_t size)
+{
+	struct json_object *line = djson_line(table), *v;
+	bool hex = !o->type || o->hex;
+
+	v = hex ? djson_hex(data, size) : dtype_json(o->type, data, size);
+	if (!v || djson_add(line, hex ? "hex" : "event", v)) {
+		json_object_put(line);
+		return -ENOMEM;
+	}
+	return djson_print_line(stdout, line);
+}
+
 static int print_event(struct run *r, const char *table, const void *data,
 		       size_t size)
 {
@@ -197,17 +215,8 @@ static int print_event(struct run *r, const char *table, const void *data,
 			table, size, o->type->size);
 		o->hex = true;
 	}
-	if (r->json) {
-		if (!o->type || o->hex) {
-			printf("{\"table\":\"%s\",\"hex\":\"", table);
-			print_hex(stdout, data, size);
-			printf("\"}\n");
-		} else {
-			dtype_print_json(stdout, o->type, data, size);
-			putchar('\n');
-		}
-		return 0;
-	}
+	if (r->json)
+		return event_json(o, table, data, size);
 	if (r->nouts > 1)
 		printf("%s: ", table);
 	if (!o->type || o->hex) {
