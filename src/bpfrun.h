@@ -36,6 +36,10 @@ enum bpfrun_print_level {
 };
 typedef int (*bpfrun_print_fn)(enum bpfrun_print_level level,
 			       const char *fmt, va_list ap);
+/* "COMMAND: [warning: ]MESSAGE" on stderr, whatever the level: for hosts
+ * whose print function filters and then writes as the default does. */
+int bpfrun_print_stderr(enum bpfrun_print_level level, const char *fmt,
+			va_list ap);
 bpfrun_print_fn bpfrun_set_print(bpfrun_print_fn fn);
 
 enum bpfrun_kind {

@@ -19,57 +19,57 @@
 #include "internal.h"
 #include "runner.h"
 
-static const char usage[] =
-	"Usage: bpfrun [OPTIONS] FILE.c\n"
-	"       bpfrun -l [GLOB]\n"
-	"       bpfrun -lv PROBE\n"
-	"\n"
-	"Compile the BPF C program FILE.c, attach it and show what it reports,\n"
-	"with no host code: bpf_trace_printk() lines, every BPF_PERF_OUTPUT and\n"
-	"BPF_RINGBUF_OUTPUT event decoded field by field, and every hash and\n"
-	"array map when it ends (Ctrl-C, -d, or the end of -c's command).\n"
-	"Functions named kprobe__SYM, kretprobe__SYM, tracepoint__CAT__NAME and\n"
-	"raw_tracepoint__NAME (and TRACEPOINT_PROBE) attach themselves.\n"
-	"\n"
-	"Options:\n"
-	"  -k FUNC:SYMBOL      attach FUNC as a kprobe on kernel function SYMBOL\n"
-	"  -r FUNC:SYMBOL      attach FUNC as a kretprobe\n"
-	"  -t FUNC:CAT:NAME    attach FUNC to tracepoint CAT:NAME\n"
-	"  -u FUNC:BIN:SYMBOL  attach FUNC as a uprobe on SYMBOL of BIN\n"
-	"  -U FUNC:BIN:SYMBOL  attach FUNC as a uretprobe\n"
-	"  -D NAME[=VALUE]     define a macro for the program\n"
-	"  -I DIR              add DIR to the program's include path\n"
-	"  -p PID              define PID=PID for the program (filter on it)\n"
-	"  -c 'COMMAND'        run COMMAND (sh -c) once attached, define PID as\n"
-	"                      its pid, and end when it ends\n"
-	"  -d SECONDS          end after SECONDS\n"
-	"  -b, --buffer-pages=N  perf buffer pages per CPU (default 64, a power\n"
-	"                      of 2); lost events are counted on stderr\n"
-	"  -j, --json          events and maps as one JSON object per line\n"
-	"  -l [GLOB]           list probes (tracepoint:CAT:NAME; kprobe:FUNC where\n"
-	"                      the kernel has kprobes); -lv PROBE: its arguments\n"
-	TOOL_OPTIONS_HELP
-	"\n"
-	"Maps printed at exit: a hash or array map with an integer key and a\n"
-	"64-bit value whose name contains \"dist\" or \"hist\" (BPF_HISTOGRAM's\n"
-	"default name is dist) is a histogram indexed by slot: printed as bcc's\n"
-	"print_linear_hist() when the name also contains \"lin\", else as\n"
-	"print_log2_hist(). Other maps print as key and value, sorted by value;\n"
-	"zero entries of arrays are left out.\n"
-	"\n"
-	"trace_pipe is shared by every BPF program on the system: bpfrun shows\n"
-	"the lines that match one of the bpf_trace_printk() formats of FILE.c.\n"
-	"\n"
-	TOOL_ENV_HELP
-	"\n"
-	"EXAMPLES:\n"
-	"    sudo bpfrun hello.c                  # run it until Ctrl-C\n"
-	"    sudo bpfrun -d 5 --json events.c     # 5 seconds, JSON events\n"
-	"    sudo bpfrun -c 'ls /tmp' opens.c     # trace one command (PID)\n"
-	"    sudo bpfrun -t do_open:syscalls:sys_enter_openat prog.c\n"
-	"    sudo bpfrun -u f:/bin/bash:readline prog.c\n"
-	"    sudo bpfrun -l 'tracepoint:syscalls:sys_enter_open*'\n"
-	"    sudo bpfrun -lv tracepoint:syscalls:sys_enter_openat\n";
+static int option(struct tool *t, int key, char *arg,
+		  struct argp_state *state);
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Probes (FUNC is a function of FILE.c):", 1 },
+	{ NULL, 'k', "FUNC:SYMBOL", 0, "attach FUNC as a kprobe on kernel function SYMBOL", 1 },
+	{ NULL, 'r', "FUNC:SYMBOL", 0, "attach FUNC as a kretprobe", 1 },
+	{ NULL, 't', "FUNC:CAT:NAME", 0, "attach FUNC to tracepoint CAT:NAME", 1 },
+	{ NULL, 'u', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uprobe on SYMBOL of BIN", 1 },
+	{ NULL, 'U', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uretprobe", 1 },
+	{ NULL, 'l', NULL, 0, "list probes matching GLOB (tracepoint:CAT:NAME; kprobe:FUNC where the kernel has kprobes); -lv PROBE: its arguments", 1 },
+	{ NULL, 0, NULL, 0, "The program and the run:", 2 },
+	{ NULL, 'D', "NAME[=VALUE]", 0, "define a macro for the program", 2 },
+	{ NULL, 'I', "DIR", 0, "add DIR to the program's include path", 2 },
+	TOOL_OPT_PID,
+	{ NULL, 'c', "COMMAND", 0, "run COMMAND (sh -c) once attached, define FILTER_PID as its pid, and end when it ends", 2 },
+	TOOL_OPT_DURATION("end after SECONDS"),
+	{ "buffer-pages", 'b', "N", 0, "perf buffer pages per CPU (default 64, a power of 2); lost events are counted on stderr", 2 },
+	{ "json", 'j', NULL, 0, "events and maps as one JSON object per line", 2 },
+	{ 0 }
+};
+
+static const struct tool_cmd cmd = {
+	.name = "bpfrun",
+	.args_doc = "FILE.c\n-l [GLOB]\n-lv PROBE",
+	.doc = "Compile the BPF C program FILE.c, attach it and show what it reports,\n"
+	       "with no host code: bpf_trace_printk() lines, every BPF_PERF_OUTPUT and\n"
+	       "BPF_RINGBUF_OUTPUT event decoded field by field, and every hash and\n"
+	       "array map when it ends (Ctrl-C, -d, or the end of -c's command).\n"
+	       "Functions named kprobe__SYM, kretprobe__SYM, tracepoint__CAT__NAME and\n"
+	       "raw_tracepoint__NAME (and TRACEPOINT_PROBE) attach themselves.\n"
+	       "\n"
+	       "Maps printed at exit: a hash or array map with an integer key and a\n"
+	       "64-bit value whose name contains \"dist\" or \"hist\" (BPF_HISTOGRAM's\n"
+	       "default name is dist) is a histogram indexed by slot: printed as bcc's\n"
+	       "print_linear_hist() when the name also contains \"lin\", else as\n"
+	       "print_log2_hist(). Other maps print as key and value, sorted by value;\n"
+	       "zero entries of arrays are left out.\n"
+	       "\n"
+	       "trace_pipe is shared by every BPF program on the system: bpfrun shows\n"
+	       "the lines that match one of the bpf_trace_printk() formats of FILE.c.",
+	.examples = "    sudo bpfrun hello.c                  # run it until Ctrl-C\n"
+		    "    sudo bpfrun -d 5 --json events.c     # 5 seconds, JSON events\n"
+		    "    sudo bpfrun -c 'ls /tmp' opens.c     # trace one command (FILTER_PID)\n"
+		    "    sudo bpfrun -t do_open:syscalls:sys_enter_openat prog.c\n"
+		    "    sudo bpfrun -u f:/bin/bash:readline prog.c\n"
+		    "    sudo bpfrun -l 'tracepoint:syscalls:sys_enter_open*'\n"
+		    "    sudo bpfrun -lv tracepoint:syscalls:sys_enter_openat",
+	.options = options,
+	.option = option,
+};
 
 static int print_probe(void *ctx, const char *probe)
 {
@@ -158,7 +158,7 @@ static double now(void)
 
 static int run_loop(struct run *r, struct bpfrun_events *ev)
 {
-	double end = r->duration > 0 ? now() + r->duration : 0, turn;
+	double end = r->t.duration > 0 ? now() + r->t.duration : 0, turn;
 	struct bpfrun_trace_fields f;
 	unsigned base;
 	int n = 0;
@@ -243,18 +243,14 @@ static int read_source(const char *path, char **out)
 	return err;
 }
 
-static void add_probe(struct run *r, enum bpfrun_kind kind, const char *arg)
+static void add_probe(struct run *r, enum bpfrun_kind kind, int key,
+		      const char *arg)
 {
 	const char *colon = strchr(arg, ':');
 	struct probe_arg *p;
 
 	if (!colon || colon == arg || !colon[1])
-		tool_usage_error(&r->t, "-%c takes FUNC:TARGET, not '%s'",
-				 "krtuU"[kind == BPFRUN_KPROBE	    ? 0 :
-					 kind == BPFRUN_KRETPROBE ? 1 :
-					 kind == BPFRUN_TRACEPOINT ? 2 :
-					 kind == BPFRUN_UPROBE	    ? 3 :
-								      4],
+		tool_usage_error(&r->t, "-%c takes FUNC:TARGET, not '%s'", key,
 				 arg);
 	if (r->nprobes == sizeof(r->probes) / sizeof(r->probes[0]))
 		tool_usage_error(&r->t, "too many probes");
@@ -268,115 +264,108 @@ static void add_probe(struct run *r, enum bpfrun_kind kind, const char *arg)
 	}
 }
 
+/* the probe options' letters */
+static const struct {
+	int key;
+	enum bpfrun_kind kind;
+} probe_keys[] = {
+	{ 'k', BPFRUN_KPROBE },
+	{ 'r', BPFRUN_KRETPROBE },
+	{ 't', BPFRUN_TRACEPOINT },
+	{ 'u', BPFRUN_UPROBE },
+	{ 'U', BPFRUN_URETPROBE },
+};
+
+static int option(struct tool *t, int key, char *arg,
+		  struct argp_state *state)
+{
+	struct run *r = (struct run *)t;	/* t is r's first member */
+	char *flag, *end;
+	size_t i;
+	long n;
+
+	for (i = 0; i < ARRAY_SIZE(probe_keys); i++) {
+		if (key == probe_keys[i].key) {
+			add_probe(r, probe_keys[i].kind, key, arg);
+			return 0;
+		}
+	}
+	switch (key) {
+	case 'D':
+	case 'I':
+		if (asprintf(&flag, "-%c%s", key, arg) < 0 ||
+		    tool_add_cflag(t, flag))
+			tool_usage_error(t, "too many -D/-I");
+		return 0;
+	case 'c':
+		r->cmd = arg;
+		return 0;
+	case 'b':
+		n = strtol(arg, &end, 10);
+		/* the kernel wants a power of two */
+		if (end == arg || *end || n <= 0 || n > 65536 || (n & (n - 1)))
+			tool_usage_error(t, "bad page count '%s' (a power of 2)",
+					 arg);
+		r->pages = n;
+		return 0;
+	case 'j':
+		r->json = 1;
+		return 0;
+	case 'l':
+		r->list = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (r->arg)
+			argp_error(state, r->list ? "-l takes one GLOB or PROBE" :
+						    "unexpected argument '%s'",
+				   arg);
+		r->arg = arg;
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		TOOL_LONGOPTS,
-		{ "json", no_argument, NULL, 'j' },
-		{ "buffer-pages", required_argument, NULL, 'b' },
-		{ 0 },
-	};
 	struct run r = {
-		.t = { .name = "bpfrun", .usage = usage },
+		.t = { .cmd = &cmd },
 		.child = -1,
 		.child_pipe = -1,
 	};
 	struct bpfrun_events *ev = NULL;
-	bool list = false;
-	char *src = NULL, *end;
+	char *src = NULL;
 	const char *file = NULL;
 	size_t i;
-	int c, err = 0, used;
+	int err = 0, used;
 
-	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS "k:r:t:u:U:D:I:p:c:d:b:jl",
-				longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			add_probe(&r, BPFRUN_KPROBE, optarg);
-			break;
-		case 'r':
-			add_probe(&r, BPFRUN_KRETPROBE, optarg);
-			break;
-		case 't':
-			add_probe(&r, BPFRUN_TRACEPOINT, optarg);
-			break;
-		case 'u':
-			add_probe(&r, BPFRUN_UPROBE, optarg);
-			break;
-		case 'U':
-			add_probe(&r, BPFRUN_URETPROBE, optarg);
-			break;
-		case 'D':
-		case 'I': {
-			char *flag;
-
-			if (asprintf(&flag, "-%c%s", c, optarg) < 0 ||
-			    tool_add_cflag(&r.t, flag))
-				tool_usage_error(&r.t, "too many -D/-I");
-			break;
-		}
-		case 'p':
-			r.pid = tool_parse_pid(&r.t, optarg);
-			break;
-		case 'c':
-			r.cmd = optarg;
-			break;
-		case 'd':
-			r.duration = tool_parse_seconds(&r.t, optarg);
-			break;
-		case 'b': {
-			long n = strtol(optarg, &end, 10);
-
-			/* the kernel wants a power of two */
-			if (*end || n <= 0 || n > 65536 || (n & (n - 1)))
-				tool_usage_error(&r.t, "bad page count '%s' (a power of 2)",
-						 optarg);
-			r.pages = n;
-			break;
-		}
-		case 'j':
-			r.json = 1;
-			break;
-		case 'l':
-			list = true;
-			break;
-		default:
-			if (tool_option(&r.t, c, optarg))
-				tool_usage_error(&r.t, "unknown option");
-		}
-	}
-	if (list) {
-		if (argc - optind > 1)
-			tool_usage_error(&r.t, "-l takes one GLOB or PROBE");
+	tool_parse(&r.t, argc, argv);
+	if (r.list) {
 		if (r.t.verbose) {
-			const char *probe = argv[optind];
+			const char *probe = r.arg;
 
-			if (optind == argc)
+			if (!probe)
 				tool_usage_error(&r.t, "-lv takes a PROBE");
 			err = bpfrun_probe_fields(probe, print_field, &probe);
 		} else {
-			err = bpfrun_list_probes(optind < argc ? argv[optind] :
-							       NULL,
-						 print_probe, NULL);
-			if (err == 0 && optind < argc) {
+			err = bpfrun_list_probes(r.arg, print_probe, NULL);
+			if (err == 0 && r.arg) {
 				fprintf(stderr, "bpfrun: no probe matches %s\n",
-					argv[optind]);
+					r.arg);
 				err = -ENOENT;
 			}
 		}
 		return err < 0 ? 1 : 0;
 	}
 	file = r.t.program;
-	if (optind < argc && !file)
-		file = argv[optind++];
+	if (r.arg && file)
+		tool_usage_error(&r.t, "unexpected argument '%s'", r.arg);
+	if (!file)
+		file = r.arg;
 	if (!file)
 		tool_usage_error(&r.t, "no program FILE.c given");
-	if (optind < argc)
-		tool_usage_error(&r.t, "unexpected argument '%s'", argv[optind]);
-	if (r.cmd && r.pid)
+	if (r.cmd && r.t.pid)
 		tool_usage_error(&r.t, "-p and -c cannot go together");
 	r.t.program = file;
-
 	err = bpfrun_need_root();
 	if (err)
 		goto cleanup;
@@ -393,11 +382,10 @@ int main(int argc, char **argv)
 		err = start_child(&r);
 		if (err)
 			goto cleanup;
-		r.pid = r.child;
-	}
-	if (r.pid) {
-		snprintf(r.defs[0], sizeof(r.defs[0]), "-DPID=%d", r.pid);
-		tool_add_cflag(&r.t, r.defs[0]);
+		r.t.pid = r.child;
+		snprintf(r.t.pidflag, sizeof(r.t.pidflag), "-DFILTER_PID=%d",
+			 r.t.pid);
+		tool_add_cflag(&r.t, r.t.pidflag);
 	}
 	out_setup();
 	err = tool_open(&r.t);
@@ -424,7 +412,7 @@ int main(int argc, char **argv)
 			bpfrun_nr_links(r.t.b),
 			bpfrun_nr_links(r.t.b) == 1 ? "" : "s",
 			r.cmd ? "running the command" :
-			r.duration > 0 ? "running" : "Ctrl-C to end");
+			r.t.duration > 0 ? "running" : "Ctrl-C to end");
 	release_child(&r);
 	err = run_loop(&r, ev);
 	if (!err)
@@ -449,7 +437,7 @@ cleanup:
 		free(r.probes[i].target);
 	}
 	for (i = 0; i < r.t.ncflags; i++)
-		if (r.t.cflags[i] != r.defs[0])
+		if (r.t.cflags[i] != r.t.pidflag)
 			free((char *)r.t.cflags[i]);
 	free(src);
 	return tool_close(&r.t, err);

@@ -31,13 +31,13 @@ struct run {
 	struct probe_arg probes[64];
 	size_t nprobes;
 	int json;
-	int pid;
+	bool list;		/* -l */
+	const char *arg;	/* FILE.c, or -l's GLOB or PROBE */
 	const char *cmd;
 	pid_t child;
 	int child_pipe;		/* written to let the command exec */
 	int child_status;
 	bool child_done;
-	double duration;
 	size_t pages;		/* -b: per-CPU perf buffer pages */
 	char **formats;		/* bpf_trace_printk() formats of the file */
 	size_t nformats;
@@ -46,7 +46,6 @@ struct run {
 	size_t nouts;
 	struct dtype **known;	/* every table's key and leaf types */
 	size_t nknown;
-	char defs[2][64];
 };
 
 /* runner_out.c */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #define _GNU_SOURCE
+#include <argp.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -84,36 +85,33 @@ static int tool_print(enum bpfrun_print_level level, const char *fmt,
 {
 	if (level == BPFRUN_INFO && !verbose)
 		return 0;
-	if (level == BPFRUN_OUTPUT)
-		return vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "%s: %s", program_invocation_short_name,
-		level == BPFRUN_WARN ? "warning: " : "");
-	return vfprintf(stderr, fmt, ap);
+	return bpfrun_print_stderr(level, fmt, ap);
+}
+
+/* argv[0] as the user typed it, without libtool's lt- of the build tree */
+static char *short_name(char *argv0)
+{
+	char *name = strrchr(argv0, '/');
+
+	name = name ? name + 1 : argv0;
+	if (!strncmp(name, "lt-", 3))
+		name += 3;
+	return name;
 }
 
 void tool_usage_error(struct tool *t, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", t->name);
+	(void)t;
+	fprintf(stderr, "%s: ", program_invocation_short_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n",
-		program_invocation_short_name);
+	/* as argp says it */
+	fprintf(stderr, "\nTry `%s --help' or `%s --usage' for more information.\n",
+		program_invocation_short_name, program_invocation_short_name);
 	exit(2);
-}
-
-void tool_parse_common(struct tool *t, int argc, char **argv)
-{
-	static const struct option longopts[] = { TOOL_LONGOPTS, { 0 } };
-	int c;
-
-	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1)
-		if (tool_option(t, c, optarg))
-			tool_usage_error(t, "unknown option");
-	if (optind < argc)
-		tool_usage_error(t, "unexpected argument '%s'", argv[optind]);
 }
 
 int tool_add_cflag(struct tool *t, const char *flag)
@@ -138,13 +136,6 @@ int tool_parse_pid(struct tool *t, const char *arg)
 	return pid;
 }
 
-void tool_pid_option(struct tool *t, const char *arg)
-{
-	snprintf(t->pidflag, sizeof(t->pidflag), "-DFILTER_PID=%d",
-		 tool_parse_pid(t, arg));
-	tool_add_cflag(t, t->pidflag);
-}
-
 double tool_parse_seconds(struct tool *t, const char *arg)
 {
 	char *end;
@@ -160,34 +151,141 @@ double tool_parse_seconds(struct tool *t, const char *arg)
 	return s;
 }
 
-int tool_option(struct tool *t, int c, const char *arg)
+long tool_parse_count(struct tool *t, const char *what, const char *arg,
+		      long max)
 {
-	switch (c) {
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > max)
+		tool_usage_error(t, "bad %s '%s' (1 to %ld)", what, arg, max);
+	return v;
+}
+
+/* The common options: every command has them. */
+enum {
+	OPT_HEADERS = 0x100,
+	OPT_NO_CACHE,
+};
+
+static const struct argp_option common_options[] = {
+	{ "program", 'f', "FILE", 0,
+	  "compile FILE instead of the installed program", 0 },
+	{ "headers", OPT_HEADERS, "MODE", 0,
+	  "kernel headers: auto, btf or a directory (default: $BPFRUN_HEADERS, else auto)", 0 },
+	{ "no-cache", OPT_NO_CACHE, NULL, 0,
+	  "compile even when a cached build is current", 0 },
+	{ "verbose", 'v', NULL, 0, "say which headers and probes are used", 0 },
+	/* bcc's tools take -h: the same as argp's -? */
+	{ NULL, 'h', NULL, OPTION_HIDDEN, NULL, 0 },
+	{ 0 }
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	struct tool *t = state->input;
+
+	switch (key) {
 	case 'f':
 		t->program = arg;
 		return 0;
-	case 'H':
+	case OPT_HEADERS:
 		t->headers = arg;
 		return 0;
-	case 'N':
+	case OPT_NO_CACHE:
 		t->no_cache = true;
 		return 0;
 	case 'v':
 		t->verbose++;
 		return 0;
 	case 'h':
-		fputs(t->usage, stdout);
-		exit(0);
-	case 'V':
-		printf("%s (bpfrun) %s\n", program_invocation_short_name,
-		       bpfrun_version());
-		exit(0);
-	case '?':
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-			program_invocation_short_name);
-		exit(2);
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		return 0;
 	}
-	return -1;
+	return ARGP_ERR_UNKNOWN;
+}
+
+static const struct argp common_argp = {
+	.options = common_options,
+	.parser = common_parse,
+};
+
+/* The shared options, then the command's own. */
+static error_t cmd_parse(int key, char *arg, struct argp_state *state)
+{
+	struct tool *t = state->input;
+	int err;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = t;
+		return 0;
+	case 'p':
+		t->pid = tool_parse_pid(t, arg);
+		snprintf(t->pidflag, sizeof(t->pidflag), "-DFILTER_PID=%d",
+			 t->pid);
+		tool_add_cflag(t, t->pidflag);
+		return 0;
+	case 'd':
+		t->duration = tool_parse_seconds(t, arg);
+		return 0;
+	case 'x':
+		tool_add_cflag(t, "-DFAILED_ONLY");
+		return 0;
+	}
+	if (t->cmd->option) {
+		err = t->cmd->option(t, key, arg, state);
+		if (err != ARGP_ERR_UNKNOWN)
+			return err;
+	}
+	if (key == ARGP_KEY_ARG && !t->cmd->args_doc)
+		argp_error(state, "unexpected argument '%s'", arg);
+	return ARGP_ERR_UNKNOWN;
+}
+
+static void print_version(FILE *out, struct argp_state *state)
+{
+	fprintf(out, "%s (bpfrun) %s\n", state->name, bpfrun_version());
+}
+
+#define ENV_HELP                                                              \
+	"ENVIRONMENT:\n"                                                       \
+	"  BPFRUN_PROGRAM_DIR  where to find programs/NAME.c\n"                 \
+	"  BPFRUN_HEADERS      default for --headers\n"                         \
+	"  BPFRUN_CACHE_DIR    where compiled programs are kept\n"              \
+	"                      (default: /var/cache/bpfrun)"
+
+void tool_parse(struct tool *t, int argc, char **argv)
+{
+	const struct tool_cmd *c = t->cmd;
+	struct argp_child children[] = {
+		{ &common_argp, 0, "Common options:", 10 },
+		{ 0 }
+	};
+	struct argp argp = {
+		.options = c->options,
+		.parser = cmd_parse,
+		.args_doc = c->args_doc,
+		.children = children,
+	};
+	char *doc;
+
+	if (asprintf(&doc, "%s\v" ENV_HELP "\n\nEXAMPLES:\n%s", c->doc,
+		     c->examples) < 0) {
+		fprintf(stderr, "%s: out of memory\n", c->name);
+		exit(1);
+	}
+	argp.doc = doc;
+	/* getopt's messages name argv[0] */
+	if (argc > 0)
+		argv[0] = program_invocation_short_name = short_name(argv[0]);
+	t->trace = c->trace;
+	argp_program_version_hook = print_version;
+	argp_err_exit_status = 2;
+	argp_parse(&argp, argc, argv, 0, NULL, t);
+	free(doc);
 }
 
 int tool_open(struct tool *t)
@@ -204,7 +302,7 @@ int tool_open(struct tool *t)
 	if (err)
 		return err;
 	bpfrun_raise_memlock();
-	err = bpfrun_find_program(t->name, t->program, path, sizeof(path));
+	err = bpfrun_find_program(t->cmd->name, t->program, path, sizeof(path));
 	if (err)
 		return err;
 	if (t->trace) {
@@ -261,7 +359,7 @@ int tool_trace_loop(struct tool *t)
 	if (bpfrun_trace_pipe_overrun(t->tp))
 		fprintf(stderr,
 			"%s: the kernel's trace buffer overwrote %llu unread lines (of any program: trace_pipe is shared)\n",
-			t->name, bpfrun_trace_pipe_overrun(t->tp));
+			t->cmd->name, bpfrun_trace_pipe_overrun(t->tp));
 	return err < 0 ? err : 0;
 }
 
@@ -286,8 +384,27 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 		err = bpfrun_events_flush(ev);
 	}
 	if (bpfrun_events_lost(ev))
-		fprintf(stderr, "%s: %llu events lost in all\n", t->name,
+		fprintf(stderr, "%s: %llu events lost in all\n", t->cmd->name,
 			bpfrun_events_lost(ev));
 	bpfrun_events_close(ev);
 	return err < 0 ? err : 0;
+}
+
+int tool_run_trace(struct tool *t)
+{
+	int err = tool_open(t);
+
+	if (!err)
+		err = tool_trace_loop(t);
+	return tool_close(t, err);
+}
+
+int tool_run_events(struct tool *t, const char *header, bpfrun_event_fn fn,
+		    void *ctx)
+{
+	int err = tool_open(t);
+
+	if (!err)
+		err = tool_event_loop(t, header, fn, ctx);
+	return tool_close(t, err);
 }
