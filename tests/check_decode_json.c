@@ -16,16 +16,6 @@
 #include "check_runner.h"
 #include "decode.h"
 
-static struct dtype *parse(const char *desc)
-{
-	char err[128];
-	struct dtype *t = NULL;
-	int r = dtype_parse(desc, &t, err, sizeof(err));
-
-	ck_assert_msg(r == 0, "parse %s: %d %s", desc, r, err);
-	return t;
-}
-
 static char *text(const struct dtype *t, const void *data)
 {
 	char *buf = NULL;
@@ -43,18 +33,6 @@ static char *text(const struct dtype *t, const void *data)
 		ck_assert_str_eq(s_, want);     \
 		free(s_);                       \
 	} while (0)
-
-/* from: struct nob { u32 a; u8 b:3; u64 c; } (bitfields: "struct") */
-static const char nob_desc[] =
-	"[\"nob\", [[\"a\",\"unsigned int\"], [\"b\",\"unsigned char\", 3], [\"c\",\"unsigned long long\"] ], \"struct\"]";
-
-/* from: union u { u32 x; u8 y[4]; } */
-static const char union_desc[] =
-	"[\"u\", [[\"x\",\"unsigned int\"], [\"y\",\"unsigned char\", [4]] ], \"union\"]";
-
-/* from: struct inner { u16 a; s16 b; char tag[4]; } */
-static const char inner_desc[] =
-	"[\"inner\", [[\"a\",\"unsigned short\"], [\"b\",\"short\"], [\"tag\",\"char\", [4]] ], \"struct_packed\"]";
 
 /*
  * Every text must parse with json-c's strict, UTF-8 checking parser, and
@@ -160,7 +138,7 @@ static void round_trip(const struct dtype *t, const char *in, size_t n)
 
 START_TEST(test_json_strings)
 {
-	struct dtype *t = parse(str_desc);
+	struct dtype *t = check_dtype(str_desc);
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
@@ -285,11 +263,11 @@ START_TEST(test_json_ints)
 	n.a = 1;
 	n.b = 5;
 	n.c = UINT64_MAX;
-	t = parse(nob_desc);
+	t = check_dtype(nob_desc);
 	EXPECT_JSON(t, &n, sizeof(n),
 		    "{\"a\":1,\"b\":5,\"c\":18446744073709551615}");
 	dtype_free(t);
-	t = parse("[\"x\", [[\"a\",\"int\", 3], [\"b\",\"int\", 29]], \"struct\"]");
+	t = check_dtype("[\"x\", [[\"a\",\"int\", 3], [\"b\",\"int\", 29]], \"struct\"]");
 	n.a = 0x4 | (0x10000000u << 3);	/* a = -4, b = -2^28 */
 	EXPECT_JSON(t, &n, 4, "{\"a\":-4,\"b\":-268435456}");
 	dtype_free(t);
@@ -320,7 +298,7 @@ START_TEST(test_json_records)
 		int m[2][2];
 	} e = { 42, { 7, -7, "/ok" }, { { 1, -1, "" }, { 2, -2, "xyz" } },
 		{ .x = 0x04030201 }, { { 0, -1 }, { 2, -3 } } };
-	struct dtype *known[2] = { parse(inner_desc), parse(union_desc) };
+	struct dtype *known[2] = { check_dtype(inner_desc), check_dtype(union_desc) };
 	struct dtype *t;
 
 	ck_assert_int_eq(dtype_from_fields(f, 5, known, 2, &t, NULL, 0), 0);
@@ -340,7 +318,7 @@ START_TEST(test_json_records)
 	dtype_free(known[0]);
 	dtype_free(known[1]);
 	/* a scalar on its own is a number; past the bytes, null */
-	t = parse("\"unsigned int\"");
+	t = check_dtype("\"unsigned int\"");
 	EXPECT_JSON(t, &e, 4, "42");
 	EXPECT_JSON(t, &e, 3, "null");
 	dtype_free(t);
@@ -391,7 +369,7 @@ static bool two_entries(void *ctx, size_t i, const void **key,
  */
 START_TEST(test_json_nodes)
 {
-	struct dtype *k = parse("\"unsigned int\""), *v;
+	struct dtype *k = check_dtype("\"unsigned int\""), *v;
 	struct {
 		uint32_t pid;
 		char comm[16];
@@ -401,7 +379,7 @@ START_TEST(test_json_nodes)
 	size_t len;
 	FILE *out = open_memstream(&buf, &len);
 
-	v = parse("[\"v\", [[\"pid\",\"unsigned int\"], [\"comm\",\"char\", [16]]], \"struct_packed\"]");
+	v = check_dtype("[\"v\", [[\"pid\",\"unsigned int\"], [\"comm\",\"char\", [16]]], \"struct_packed\"]");
 	ck_assert_int_eq(djson_add(o, "event", dtype_json(v, &vals[0], 20)), 0);
 	arr = dtype_json_entries(k, 4, v, 20, 3, two_entries, vals);
 	ck_assert_ptr_nonnull(arr);
@@ -426,7 +404,7 @@ END_TEST
  */
 START_TEST(test_json_many_items)
 {
-	struct dtype *t = parse("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [262143]]], \"struct\"]");
+	struct dtype *t = check_dtype("[\"z\", [[\"e\", [\"empty\", [], \"struct\"], [262143]]], \"struct\"]");
 	FILE *out = fopen("/dev/null", "w");
 	struct timespec a, b;
 
