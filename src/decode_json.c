@@ -40,6 +40,8 @@
 /* Plain: no spaces; '/' needs no escape in JSON. */
 #define DJSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+static const char hex[] = "0123456789abcdef";
+
 /* The length of a valid UTF-8 sequence at @s (of @n bytes), or 0. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
@@ -76,7 +78,6 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 /* @n bytes at @data as valid UTF-8 in @buf (4 * @n bytes): its length. */
 static size_t lossless(const void *data, size_t n, char *buf)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = data;
 	size_t i = 0, k = 0, len;
 
@@ -117,13 +118,12 @@ struct json_object *djson_bytes(const void *data, size_t n)
 
 struct json_object *djson_hex(const void *data, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = data;
 	struct json_object *o;
 	size_t i;
 	char *buf;
 
-	if (n > (size_t)INT32_MAX / 2)
+	if (n > INT_MAX / 2)
 		return NULL;
 	buf = malloc(n * 2 + 1);
 	if (!buf)
