@@ -60,12 +60,27 @@ enum bpfrun_kind {
 #define BPFRUN_OPTS(type, name, ...)                                        \
 	struct type name = { .sz = sizeof(struct type), __VA_ARGS__ }
 
+/*
+ * A value the program uses as the macro @name, given at load time: the
+ * compiled program is the same for every value (one cache entry), and the
+ * value is put in when it is loaded. The macro is an expression of type
+ * long long, not a literal: for comparisons and arithmetic, not #if or
+ * case labels. -p PID is FILTER_PID.
+ */
+struct bpfrun_value {
+	const char *name;
+	long long value;
+};
+#define BPFRUN_MAX_VALUES 16
+
 struct bpfrun_opts {
 	size_t sz;		/* sizeof(struct bpfrun_opts) */
 	const char *const *cflags;	/* extra compiler flags: -DX, -IDIR */
 	size_t ncflags;
 	const char *headers;	/* "auto", "btf" or a DIR; NULL: $BPFRUN_HEADERS or "auto" */
 	bool no_cache;		/* always compile; neither read nor write the cache */
+	const struct bpfrun_value *values;	/* at most BPFRUN_MAX_VALUES */
+	size_t nvalues;
 };
 
 /*
@@ -77,6 +92,11 @@ struct bpfrun_opts {
  */
 int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *opts);
+/*
+ * The files the program's compile read (the source, the headers it
+ * included), the @i-th or NULL past the last: what a watcher watches.
+ */
+const char *bpfrun_dependency(const struct bpfrun *b, size_t i);
 /* Detach everything, close every fd; NULL-safe. */
 void bpfrun_close(struct bpfrun *b);
 /*

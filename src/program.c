@@ -14,6 +14,8 @@
 #include "internal.h"
 
 static void program_reset(struct bpfrun *b);
+static int open_program(struct bpfrun **bp, const char *path,
+			const struct bpfrun_opts *opts);
 
 int program_source_check(const char *path)
 {
@@ -43,7 +45,6 @@ int program_source_check(const char *path)
 static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 			   const struct headers_choice *h)
 {
-	struct image_deps deps = { 0 };
 	struct compiled c;
 	size_t i;
 	int err;
@@ -51,7 +52,7 @@ static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 	err = compile_program(b->path, opts->cflags, opts->ncflags, h, &c);
 	if (err)
 		return err;
-	err = image_decode(b, &deps, c.image, c.len);
+	err = image_decode(b, &b->deps, c.image, c.len);
 	if (!err && c.nfds > b->ntables)
 		err = -EPROTO;
 	if (err) {
@@ -70,7 +71,6 @@ static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 	if (!err && !opts->no_cache)
 		cache_store(b, &c, b->path, opts->cflags, opts->ncflags, h);
 out:
-	deps_free(&deps);
 	compiled_free(&c);
 	return err;
 }
@@ -78,10 +78,9 @@ out:
 int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *user_opts)
 {
-	struct bpfrun_opts o, *opts = &o;
-	struct headers_env env;
-	struct headers_choice h;
-	struct bpfrun *b;
+	struct bpfrun_opts o;
+	const char **cflags = NULL;
+	char **defs;
 	int err;
 
 	err = OPTS_COPY(&o, user_opts);
@@ -90,6 +89,36 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 	err = program_source_check(path);
 	if (err)
 		return err;
+	/* the program is compiled with the values' placeholders */
+	err = values_cflags(o.values, o.nvalues, &defs);
+	if (err)
+		return err;
+	if (defs) {
+		cflags = calloc(o.ncflags + o.nvalues, sizeof(*cflags));
+		if (!cflags) {
+			values_cflags_free(defs, o.nvalues);
+			return -ENOMEM;
+		}
+		if (o.ncflags)
+			memcpy(cflags, o.cflags, o.ncflags * sizeof(*cflags));
+		memcpy(cflags + o.ncflags, defs, o.nvalues * sizeof(*cflags));
+		o.cflags = cflags;
+		o.ncflags += o.nvalues;
+	}
+	err = open_program(bp, path, &o);
+	free(cflags);
+	values_cflags_free(defs, o.nvalues);
+	return err;
+}
+
+static int open_program(struct bpfrun **bp, const char *path,
+			const struct bpfrun_opts *opts)
+{
+	struct headers_env env;
+	struct headers_choice h;
+	struct bpfrun *b;
+	int err;
+
 	headers_env_default(&env);
 	err = headers_choose(&env, opts->headers, &h);
 	if (err)
@@ -118,6 +147,10 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 		if (err)
 			goto err_free;
 	}
+	/* after the cache took its copy: it keeps the placeholders */
+	err = values_patch(b, opts->values, opts->nvalues);
+	if (err)
+		goto err_free;
 	*bp = b;
 	return 0;
 
@@ -152,6 +185,7 @@ static void program_reset(struct bpfrun *b)
 	}
 	free(b->funcs);
 	free(b->tables);
+	deps_free(&b->deps);
 	free(b->btf);
 	b->btf = NULL;
 	b->btf_len = 0;
@@ -186,6 +220,11 @@ void bpfrun_close(struct bpfrun *b)
 	program_reset(b);
 	free(b->path);
 	free(b);
+}
+
+const char *bpfrun_dependency(const struct bpfrun *b, size_t i)
+{
+	return b && i < b->deps.n ? b->deps.v[i].path : NULL;
 }
 
 struct bpfrun_func *func_find(struct bpfrun *b, const char *name)

@@ -15,6 +15,7 @@ int main(void)
 	srunner_add_suite(sr, make_headers_suite());
 	srunner_add_suite(sr, make_btf_tree_suite());
 	srunner_add_suite(sr, make_image_suite());
+	srunner_add_suite(sr, make_values_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

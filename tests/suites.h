@@ -11,5 +11,6 @@ Suite *make_program_suite(void);
 Suite *make_headers_suite(void);
 Suite *make_btf_tree_suite(void);
 Suite *make_image_suite(void);
+Suite *make_values_suite(void);
 
 #endif

@@ -22,6 +22,8 @@
 static int option(struct tool *t, int key, char *arg,
 		  struct argp_state *state);
 
+enum { OPT_WATCH = 0x300 };
+
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Probes (FUNC is a function of FILE.c):", 1 },
 	{ NULL, 'k', "FUNC:SYMBOL", 0, "attach FUNC as a kprobe on kernel function SYMBOL", 1 },
@@ -34,10 +36,11 @@ static const struct argp_option options[] = {
 	{ NULL, 'D', "NAME[=VALUE]", 0, "define a macro for the program", 2 },
 	{ NULL, 'I', "DIR", 0, "add DIR to the program's include path", 2 },
 	TOOL_OPT_PID,
-	{ NULL, 'c', "COMMAND", 0, "run COMMAND (sh -c) once attached, define FILTER_PID as its pid, and end when it ends", 2 },
+	{ NULL, 'c', "COMMAND", 0, "run COMMAND (sh -c) once attached, with FILTER_PID its pid, and end when it ends", 2 },
 	TOOL_OPT_DURATION("end after SECONDS"),
 	{ "buffer-pages", 'b', "N", 0, "perf buffer pages per CPU (default 64, a power of 2); lost events are counted on stderr", 2 },
 	{ "json", 'j', NULL, 0, "events and maps as one JSON object per line", 2 },
+	{ "watch", OPT_WATCH, NULL, 0, "run it again, compiled anew, whenever FILE.c or a header it includes changes; a compile error waits for the next save", 2 },
 	{ 0 }
 };
 
@@ -189,6 +192,10 @@ static int run_loop(struct run *r, struct bpfrun_events *ev)
 		check_child(r);
 		if (r->child_done || (end && now() >= end))
 			break;
+		if (r->watch && watch_changed(r->watch)) {
+			r->changed = true;
+			break;
+		}
 	}
 	/*
 	 * The end, however it came: stop the producers, then read all they
@@ -314,6 +321,9 @@ static int option(struct tool *t, int key, char *arg,
 	case 'l':
 		r->list = true;
 		return 0;
+	case OPT_WATCH:
+		r->watch_on = true;
+		return 0;
 	case ARGP_KEY_ARG:
 		if (r->arg)
 			argp_error(state, r->list ? "-l takes one GLOB or PROBE" :
@@ -325,6 +335,74 @@ static int option(struct tool *t, int key, char *arg,
 	return ARGP_ERR_UNKNOWN;
 }
 
+/*
+ * One run of the program as it is now: compile (or take it from the
+ * cache), open its outputs, attach, show what it reports until the end,
+ * then its maps.
+ */
+static int run_program(struct run *r, const char *file)
+{
+	struct bpfrun_events *ev = NULL;
+	char *src = NULL;
+	size_t i;
+	int err, used;
+
+	err = read_source(file, &src);
+	if (err)
+		goto out;
+	used = out_scan_formats(r, src);
+	if (used < 0) {
+		err = used;
+		goto out;
+	}
+	r->t.trace = used;
+	err = tool_open(&r->t);
+	if (r->watch)
+		watch_set(r->watch, err ? NULL : r->t.b, file);
+	if (err)
+		goto out;
+	/* the buffers are read before anything is attached: nothing is missed */
+	err = out_open(r, &ev);
+	if (!err)
+		err = tool_attach(&r->t);
+	for (i = 0; !err && i < r->nprobes; i++)
+		err = bpfrun_attach(r->t.b, r->probes[i].kind, r->probes[i].func,
+				    r->probes[i].target);
+	if (err)
+		goto out;
+	if (!bpfrun_nr_links(r->t.b)) {
+		fprintf(stderr,
+			"bpfrun: %s: nothing to attach: name functions kprobe__SYM, tracepoint__CAT__NAME, ... or use TRACEPOINT_PROBE, or give -k/-r/-t/-u/-U\n",
+			file);
+		err = -ENOENT;
+		goto out;
+	}
+	if (r->again)
+		fprintf(stderr, "bpfrun: %s changed: compiled and attached again, %zu probe%s\n",
+			file, bpfrun_nr_links(r->t.b),
+			bpfrun_nr_links(r->t.b) == 1 ? "" : "s");
+	else if (!r->json)
+		fprintf(stderr, "bpfrun: %zu probe%s attached; %s\n",
+			bpfrun_nr_links(r->t.b),
+			bpfrun_nr_links(r->t.b) == 1 ? "" : "s",
+			r->cmd ? "running the command" :
+			r->t.duration > 0 ? "running" : "Ctrl-C to end");
+	release_child(r);
+	err = run_loop(r, ev);
+	if (!err)
+		err = maps_print(r);
+	if (bpfrun_events_lost(ev))
+		fprintf(stderr, "bpfrun: %llu events lost in all\n",
+			bpfrun_events_lost(ev));
+out:
+	bpfrun_events_close(ev);
+	out_free(r);
+	bpfrun_close(r->t.b);
+	r->t.b = NULL;
+	free(src);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = {
@@ -332,11 +410,9 @@ int main(int argc, char **argv)
 		.child = -1,
 		.child_pipe = -1,
 	};
-	struct bpfrun_events *ev = NULL;
-	char *src = NULL;
 	const char *file = NULL;
 	size_t i;
-	int err = 0, used;
+	int err = 0;
 
 	tool_parse(&r.t, argc, argv);
 	if (r.list) {
@@ -365,61 +441,39 @@ int main(int argc, char **argv)
 		tool_usage_error(&r.t, "no program FILE.c given");
 	if (r.cmd && r.t.pid)
 		tool_usage_error(&r.t, "-p and -c cannot go together");
+	if (r.watch_on && (r.cmd || r.t.duration))
+		tool_usage_error(&r.t, "--watch runs until Ctrl-C: not with -c or -d");
 	r.t.program = file;
 	err = bpfrun_need_root();
 	if (err)
 		goto cleanup;
-	err = read_source(file, &src);
-	if (err)
-		goto cleanup;
-	used = out_scan_formats(&r, src);
-	if (used < 0) {
-		err = used;
-		goto cleanup;
-	}
-	r.t.trace = used;
 	if (r.cmd) {
 		err = start_child(&r);
 		if (err)
 			goto cleanup;
 		r.t.pid = r.child;
-		snprintf(r.t.pidflag, sizeof(r.t.pidflag), "-DFILTER_PID=%d",
-			 r.t.pid);
-		tool_add_cflag(&r.t, r.t.pidflag);
+		tool_add_value(&r.t, "FILTER_PID", r.t.pid);
 	}
 	out_setup();
-	err = tool_open(&r.t);
-	if (err)
-		goto cleanup;
-	for (i = 0; i < r.nprobes; i++) {
-		err = bpfrun_attach(r.t.b, r.probes[i].kind, r.probes[i].func,
-				    r.probes[i].target);
+	if (r.watch_on) {
+		err = watch_open(&r.watch);
 		if (err)
 			goto cleanup;
 	}
-	if (!bpfrun_nr_links(r.t.b)) {
-		fprintf(stderr,
-			"bpfrun: %s: nothing to attach: name functions kprobe__SYM, tracepoint__CAT__NAME, ... or use TRACEPOINT_PROBE, or give -k/-r/-t/-u/-U\n",
-			file);
-		err = -ENOENT;
-		goto cleanup;
+	for (;;) {
+		r.changed = false;
+		err = run_program(&r, file);
+		if (!r.watch || tool_stopped())
+			break;
+		if (!r.changed) {
+			fflush(stdout);
+			fprintf(stderr, "bpfrun: %s: %s; waiting for the next change\n",
+				file, err ? "it did not start" : "it ended");
+			if (watch_wait(r.watch) == -EINTR)
+				break;
+		}
+		r.again = true;
 	}
-	err = out_open(&r, &ev);
-	if (err)
-		goto cleanup;
-	if (!r.json)
-		fprintf(stderr, "bpfrun: %zu probe%s attached; %s\n",
-			bpfrun_nr_links(r.t.b),
-			bpfrun_nr_links(r.t.b) == 1 ? "" : "s",
-			r.cmd ? "running the command" :
-			r.t.duration > 0 ? "running" : "Ctrl-C to end");
-	release_child(&r);
-	err = run_loop(&r, ev);
-	if (!err)
-		err = maps_print(&r);
-	if (bpfrun_events_lost(ev))
-		fprintf(stderr, "bpfrun: %llu events lost in all\n",
-			bpfrun_events_lost(ev));
 cleanup:
 	if (r.child > 0 && !r.child_done) {
 		if (r.child_pipe >= 0) {
@@ -430,15 +484,12 @@ cleanup:
 		}
 		waitpid(r.child, NULL, 0);
 	}
-	bpfrun_events_close(ev);
-	out_free(&r);
+	watch_close(r.watch);
 	for (i = 0; i < r.nprobes; i++) {
 		free(r.probes[i].func);
 		free(r.probes[i].target);
 	}
 	for (i = 0; i < r.t.ncflags; i++)
-		if (r.t.cflags[i] != r.t.pidflag)
-			free((char *)r.t.cflags[i]);
-	free(src);
+		free((char *)r.t.cflags[i]);
 	return tool_close(&r.t, err);
 }

@@ -28,6 +28,8 @@ int main(int argc, char **argv)
 	tool_parse(&t, argc, argv);
 	/* trace_pipe only once attached: the attach error is the lesson */
 	err = tool_open(&t);
+	if (!err)
+		err = tool_attach(&t);
 	if (err)
 		goto cleanup;
 	err = bpfrun_trace_pipe_open(&t.tp);

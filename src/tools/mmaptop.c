@@ -159,6 +159,8 @@ int main(int argc, char **argv)
 
 	tool_parse(&t, argc, argv);
 	err = tool_open(&t);
+	if (!err)
+		err = tool_attach(&t);
 	if (err)
 		goto cleanup;
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -26,6 +26,8 @@ int main(int argc, char **argv)
 	tool_parse(&t, argc, argv);
 
 	err = tool_open(&t);
+	if (!err)
+		err = tool_attach(&t);
 	if (err)
 		goto cleanup;
 	err = bpfrun_syscall_fnname(NULL, "execve", fn, sizeof(fn));

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The runner, bpfrun FILE.c, in three parts: the command and its loop
+ * The runner, bpfrun FILE.c, in four parts: the command and its loop
  * (bpfrun.c), what it prints while the program runs (runner_out.c: events
- * and bpf_trace_printk() lines) and the maps it prints at the end
- * (runner_maps.c).
+ * and bpf_trace_printk() lines), the maps it prints at the end
+ * (runner_maps.c) and --watch's watcher (runner_watch.c).
  */
 #ifndef BPFRUN_RUNNER_H
 #define BPFRUN_RUNNER_H
@@ -34,6 +34,10 @@ struct run {
 	bool list;		/* -l */
 	const char *arg;	/* FILE.c, or -l's GLOB or PROBE */
 	const char *cmd;
+	bool watch_on;		/* --watch */
+	struct watch *watch;
+	bool changed;		/* a watched file changed: run it again */
+	bool again;		/* this run is one of --watch's reruns */
 	pid_t child;
 	int child_pipe;		/* written to let the command exec */
 	int child_status;
@@ -64,6 +68,20 @@ void out_printk(struct run *r, const struct bpfrun_trace_fields *f);
 /* The decoders of every output table, and its events opened in @ev. */
 int out_open(struct run *r, struct bpfrun_events **ev);
 void out_free(struct run *r);
+
+/* runner_watch.c */
+struct watch;
+int watch_open(struct watch **w);
+/*
+ * Watch @path and the files @b's compile read from now on; with @b NULL
+ * (its compile failed) the last set stays, or @path alone.
+ */
+int watch_set(struct watch *w, const struct bpfrun *b, const char *path);
+/* Did a watched file change? Does not wait (but lets a save settle). */
+bool watch_changed(struct watch *w);
+/* Until a watched file changes (0) or a stop request (-EINTR). */
+int watch_wait(struct watch *w);
+void watch_close(struct watch *w);
 
 /* runner_maps.c */
 /*

@@ -324,4 +324,10 @@ void out_free(struct run *r)
 	for (i = 0; i < r->nformats; i++)
 		free(r->formats[i]);
 	free(r->formats);
+	/* ready for --watch's next run */
+	r->outs = NULL;
+	r->known = NULL;
+	r->formats = NULL;
+	r->nouts = r->nknown = r->nformats = 0;
+	r->show_all_printk = false;
 }

@@ -52,6 +52,11 @@ void tool_handle_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+int tool_stop_fd(void)
+{
+	return stop_fd;
+}
+
 bool tool_stopped(void)
 {
 	return stop_requests != 0;
@@ -120,6 +125,21 @@ int tool_add_cflag(struct tool *t, const char *flag)
 		return -E2BIG;
 	t->cflags[t->ncflags++] = flag;
 	return 0;
+}
+
+void tool_add_value(struct tool *t, const char *name, long long value)
+{
+	size_t i;
+
+	for (i = 0; i < t->nvalues; i++)
+		if (!strcmp(t->values[i].name, name))
+			break;
+	if (i == BPFRUN_MAX_VALUES)
+		tool_usage_error(t, "too many values for the program");
+	t->values[i].name = name;
+	t->values[i].value = value;
+	if (i == t->nvalues)
+		t->nvalues++;
 }
 
 int tool_parse_pid(struct tool *t, const char *arg)
@@ -224,9 +244,7 @@ static error_t cmd_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case 'p':
 		t->pid = tool_parse_pid(t, arg);
-		snprintf(t->pidflag, sizeof(t->pidflag), "-DFILTER_PID=%d",
-			 t->pid);
-		tool_add_cflag(t, t->pidflag);
+		tool_add_value(t, "FILTER_PID", t->pid);
 		return 0;
 	case 'd':
 		t->duration = tool_parse_seconds(t, arg);
@@ -292,7 +310,8 @@ int tool_open(struct tool *t)
 {
 	BPFRUN_OPTS(bpfrun_opts, opts, .cflags = t->cflags,
 		    .ncflags = t->ncflags, .headers = t->headers,
-		    .no_cache = t->no_cache);
+		    .no_cache = t->no_cache, .values = t->values,
+		    .nvalues = t->nvalues);
 	char path[PATH_MAX];
 	int err;
 
@@ -305,17 +324,20 @@ int tool_open(struct tool *t)
 	err = bpfrun_find_program(t->cmd->name, t->program, path, sizeof(path));
 	if (err)
 		return err;
-	if (t->trace) {
+	if (t->trace && !t->tp) {
 		err = bpfrun_trace_pipe_open(&t->tp);
 		if (err)
 			return err;
 	}
 	tool_handle_signals();
-	err = bpfrun_open(&t->b, path, &opts);
-	if (err)
-		return err;
+	return bpfrun_open(&t->b, path, &opts);
+}
+
+int tool_attach(struct tool *t)
+{
 	/* as bcc's BPF() does: kprobe__X and friends attach themselves */
-	err = bpfrun_attach_auto(t->b);
+	int err = bpfrun_attach_auto(t->b);
+
 	return err < 0 ? err : 0;
 }
 
@@ -373,6 +395,12 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 	err = bpfrun_events_open(t->b, "events", &o, &ev);
 	if (err)
 		return err;
+	/* attached once the buffers are read: no event before goes unseen */
+	err = tool_attach(t);
+	if (err) {
+		bpfrun_events_close(ev);
+		return err;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fputs(header, stdout);
 	while ((err = bpfrun_events_poll(ev, -1)) >= 0)
@@ -394,6 +422,8 @@ int tool_run_trace(struct tool *t)
 {
 	int err = tool_open(t);
 
+	if (!err)
+		err = tool_attach(t);
 	if (!err)
 		err = tool_trace_loop(t);
 	return tool_close(t, err);

@@ -30,7 +30,7 @@ struct tool_cmd {
 
 /* The shared options: the same letter, name and meaning everywhere. */
 #define TOOL_OPT_PID \
-	{ "pid", 'p', "PID", 0, "only this process (defines FILTER_PID)", 0 }
+	{ "pid", 'p', "PID", 0, "only this process (the program sees FILTER_PID)", 0 }
 #define TOOL_OPT_DURATION(what) \
 	{ "duration", 'd', "SECONDS", 0, what, 0 }
 #define TOOL_OPT_FAILED \
@@ -46,7 +46,9 @@ struct tool {
 	size_t ncflags;
 	int pid;		/* -p PID, 0: none */
 	double duration;	/* -d SECONDS, 0: none */
-	char pidflag[32];	/* -DFILTER_PID=PID */
+	/* FILTER_PID and the like: given at load time, no compile per value */
+	struct bpfrun_value values[BPFRUN_MAX_VALUES];
+	size_t nvalues;
 	int trace;		/* cmd->trace, or what the runner found */
 	struct bpfrun_trace_pipe *tp;
 	struct bpfrun *b;
@@ -61,6 +63,8 @@ void tool_parse(struct tool *t, int argc, char **argv);
 void tool_usage_error(struct tool *t, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 int tool_add_cflag(struct tool *t, const char *flag);
+/* The program sees @name as @value (see struct bpfrun_value). */
+void tool_add_value(struct tool *t, const char *name, long long value);
 /* A process id (1 to INT_MAX) or a usage error (exit 2). */
 int tool_parse_pid(struct tool *t, const char *arg);
 /* -d SECONDS: finite, above 0, at most a year; else a usage error (exit 2). */
@@ -75,6 +79,8 @@ long tool_parse_count(struct tool *t, const char *what, const char *arg,
  * the library's current wait (its cancel fd). tool_open() calls it.
  */
 void tool_handle_signals(void);
+/* Readable from a stop request on, until tool_stop_rearm(): for polls. */
+int tool_stop_fd(void);
 /* Any stop request yet? */
 bool tool_stopped(void);
 unsigned tool_stop_requests(void);
@@ -89,10 +95,12 @@ unsigned tool_stop_rearm(void);
 
 /*
  * Root check, trace_pipe (when t->trace) so that a busy one fails before
- * the slow compile, then find and compile the program into t->b and attach
- * its prefixed functions. SIGINT and SIGTERM end the loops from then on.
+ * the slow compile, then find and compile the program into t->b, attaching
+ * nothing yet. SIGINT and SIGTERM end the loops from then on.
  */
 int tool_open(struct tool *t);
+/* Attach the program's prefixed functions (kprobe__X, ...). */
+int tool_attach(struct tool *t);
 /* Detach and close everything; the return value is the exit code. */
 int tool_close(struct tool *t, int err);
 /*
@@ -104,7 +112,8 @@ int tool_trace_loop(struct tool *t);
 /* tool_open, tool_trace_loop, tool_close: a printk command's whole run. */
 int tool_run_trace(struct tool *t);
 /*
- * Print @header, then hand every event of the program's "events" table to
+ * Open the program's "events" table, attach (tool_attach), print @header,
+ * then hand every event of the program's "events" table to
  * @fn until SIGINT or SIGTERM; then detach, hand over every event already
  * written (bpfrun_events_flush) and say how many were lost in all.
  */
