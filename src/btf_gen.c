@@ -486,6 +486,18 @@ static int write_dump(struct gen *g)
 	return tree_close(f, err);
 }
 
+/* The BTF as dumped (renamed, arrays grown): what btf_subset() reads. */
+static int write_btf(struct gen *g)
+{
+	const void *raw;
+	__u32 size;
+
+	raw = btf__raw_data(g->btf, &size);
+	if (!raw)
+		return -ENOMEM;
+	return tree_write(g->dirfd, SUBSET_BTF, (const char *)raw, size);
+}
+
 static int write_vmlinux_h(struct gen *g)
 {
 	struct sbuf b = { 0 };
@@ -502,7 +514,9 @@ static int write_vmlinux_h(struct gen *g)
 	for (i = 0; i < g->wrap.n; i++)
 		sb_printf(&b, "#pragma push_macro(\"%s\")\n#undef %s\n",
 			  g->wrap.v[i], g->wrap.v[i]);
-	sb_printf(&b, "\n#include <bpfrun/vmlinux_types.h>\n\n");
+	/* a compile may be given just the types its program names */
+	sb_printf(&b, "\n#ifdef " SUBSET_MACRO "\n#include " SUBSET_MACRO
+		      "\n#else\n#include <bpfrun/vmlinux_types.h>\n#endif\n\n");
 	for (i = g->wrap.n; i-- > 0;)
 		sb_printf(&b, "#pragma pop_macro(\"%s\")\n", g->wrap.v[i]);
 	sb_printf(&b, "\n#include <bpfrun/kmacros.h>\n\n#endif\n");
@@ -958,6 +972,8 @@ int btf_gen_tree(struct gen *g, const char *key)
 		err = tree_write(g->dirfd, rel[i], pre[i].s, pre[i].len);
 	if (!err)
 		err = write_dump(g);
+	if (!err)
+		err = write_btf(g);
 	if (!err)
 		err = write_vmlinux_h(g);
 	if (!err)

@@ -17,10 +17,14 @@
 #include "internal.h"
 
 /* Bump whenever the generated tree changes for the same inputs. */
-#define FORMAT_VERSION		2
+#define FORMAT_VERSION		3
 #define DEFAULT_BTF		"/sys/kernel/btf/vmlinux"
 #define RENAME_PREFIX		"__vmlinux_"
 #define STAMP_NAME		"bpfrun-btf-tree.txt"
+/* the BTF the tree's types were dumped from, for btf_subset() */
+#define SUBSET_BTF		"include/bpfrun/vmlinux.btf"
+/* defined to a file name: vmlinux.h includes it instead of all the types */
+#define SUBSET_MACRO		"BPFRUN_TYPES_H"
 #define TMP_PREFIX		".tmp-"
 /* Leftovers of interrupted runs older than this are removed. */
 #define TMP_MAX_AGE		3600
@@ -54,6 +58,11 @@ struct cnames {
 	struct nameset enum_tags;	/* tags of enums, also in ->tags */
 	struct nameset enumerators;
 	struct nameset typedefs;
+	/* with ->uses set: every identifier, in #define bodies too, and the
+	 * files of #include "FILE" (what a program's types are found from) */
+	bool uses;
+	struct nameset idents;
+	struct nameset includes;
 	int err;
 };
 void scan_c(struct cnames *c, const char *s, size_t len);
@@ -92,6 +101,14 @@ struct gen {
 };
 int read_kconfig(const char *release, struct sbuf *out, char *src,
 		 size_t len);
+/*
+ * btf_subset.c: the C of the kernel types the program at @path (and the
+ * headers it includes with "...", beside it or in a -I DIR of @cflags)
+ * names, from the BTF header tree @tree.
+ */
+int btf_subset(const char *tree, const char *path, const char *const *cflags,
+	       size_t ncflags, struct sbuf *out);
+
 /* Write the tree for @g into g->dirfd, its stamp carrying @key. */
 int btf_gen_tree(struct gen *g, const char *key);
 
