@@ -107,6 +107,11 @@ struct json_object;
 struct json_object *dtype_json(const struct dtype *t, const void *data,
 			       size_t len);
 /*
+ * The node now writes the value at @data: one line object serves every
+ * event of a table (making one per event took a fifth of its time).
+ */
+void dtype_json_point(struct json_object *node, const void *data, size_t len);
+/*
  * A table's entries, [{"key":K,"value":V},...], written the same way:
  * entry @i's key and value bytes come from @at when it is written, which
  * returns false to end the array there (a dump cut short).
@@ -134,7 +139,7 @@ struct json_object *djson_line(const char *table);
 int djson_add(struct json_object *obj, const char *key,
 	      struct json_object *v);
 int djson_append(struct json_object *arr, struct json_object *v);
-/* @o on one line, then released (json_object_put()). -ENOMEM when NULL. */
+/* @o on one line (it stays the caller's). -ENOMEM when NULL. */
 int djson_print_line(FILE *out, struct json_object *o);
 
 /* Columns: a struct's fields, nested structs flattened as "in.a". */

@@ -297,14 +297,21 @@ const char *dtype_int_str(__int128 v, bool is_signed, char buf[48])
 	unsigned __int128 u = v;
 	char *p = buf + 47;
 	bool neg = is_signed && v < 0;
+	unsigned long long u64;
 
 	if (neg)
 		u = -(unsigned __int128)v;
 	*p = '\0';
-	do {
+	/* 128-bit division is a libgcc call: the low digits in 64 bits */
+	while (u >> 64) {
 		*--p = '0' + (int)(u % 10);
 		u /= 10;
-	} while (u);
+	}
+	u64 = (unsigned long long)u;
+	do {
+		*--p = '0' + (int)(u64 % 10);
+		u64 /= 10;
+	} while (u64);
 	if (neg)
 		*--p = '-';
 	return p;

@@ -339,6 +339,7 @@ START_TEST(test_json_line)
 				   djson_bytes("caf\xc3\xa9 \xff", 7)), 0);
 	ck_assert_int_eq(djson_print_line(out, o), 0);
 	ck_assert_int_eq(djson_print_line(out, NULL), -ENOMEM);
+	json_object_put(o);
 	fclose(out);
 	ck_assert_str_eq(buf, "{\"table\":\"events\",\"hex\":\"00ff10\","
 			      "\"msg\":\"caf\xc3\xa9 \\\\xff\"}\n");
@@ -374,23 +375,33 @@ START_TEST(test_json_nodes)
 		uint32_t pid;
 		char comm[16];
 	} vals[2] = { { 1, "caf\xc3\xa9" }, { 2, "a\\b" } };
-	struct json_object *o = djson_line("counts"), *arr;
+	struct json_object *o = djson_line("counts"), *arr, *ev;
 	char *buf = NULL;
 	size_t len;
 	FILE *out = open_memstream(&buf, &len);
 
 	v = check_dtype("[\"v\", [[\"pid\",\"unsigned int\"], [\"comm\",\"char\", [16]]], \"struct_packed\"]");
-	ck_assert_int_eq(djson_add(o, "event", dtype_json(v, &vals[0], 20)), 0);
+	ev = dtype_json(v, &vals[0], 20);
+	ck_assert_int_eq(djson_add(o, "event", ev), 0);
 	arr = dtype_json_entries(k, 4, v, 20, 3, two_entries, vals);
 	ck_assert_ptr_nonnull(arr);
 	ck_assert_int_eq(djson_add(o, "entries", arr), 0);
 	ck_assert_int_eq(djson_print_line(out, o), 0);
+	/* the same line, its event now the second value */
+	dtype_json_point(ev, &vals[1], 20);
+	ck_assert_int_eq(djson_print_line(out, o), 0);
+	json_object_put(o);
 	fclose(out);
 	ck_assert_str_eq(buf,
 			 "{\"table\":\"counts\","
 			 "\"event\":{\"pid\":1,\"comm\":\"caf\xc3\xa9\"},"
 			 "\"entries\":[{\"key\":7,\"value\":{\"pid\":1,\"comm\":\"caf\xc3\xa9\"}},"
+			 "{\"key\":8,\"value\":{\"pid\":2,\"comm\":\"a\\\\\\\\b\"}}]}\n"
+			 "{\"table\":\"counts\","
+			 "\"event\":{\"pid\":2,\"comm\":\"a\\\\\\\\b\"},"
+			 "\"entries\":[{\"key\":7,\"value\":{\"pid\":1,\"comm\":\"caf\xc3\xa9\"}},"
 			 "{\"key\":8,\"value\":{\"pid\":2,\"comm\":\"a\\\\\\\\b\"}}]}\n");
+	*strchr(buf, '\n') = '\0';
 	json_object_put(strict_parse(buf));
 	free(buf);
 	dtype_free(k);

@@ -195,11 +195,10 @@ static int hist_json(const char *name, bool linear,
 			err = djson_add(b, "count",
 					json_object_new_uint64(vals[i]));
 	}
-	if (err) {
-		json_object_put(line);
-		return err;
-	}
-	return djson_print_line(stdout, line);
+	if (!err)
+		err = djson_print_line(stdout, line);
+	json_object_put(line);
+	return err;
 }
 
 /* Entry @i for the JSON writer, until a new stop request */
@@ -220,14 +219,15 @@ static int entries_json(const struct bpfrun_table_info *ti,
 			struct entry *e, long n)
 {
 	struct json_object *line = djson_line(ti->name), *arr;
+	int err;
 
 	arr = dtype_json_entries(k, ti->key_size, v, ti->leaf_size, n,
 				 entry_at, e);
-	if (!arr || djson_add(line, "entries", arr)) {
-		json_object_put(line);
-		return -ENOMEM;
-	}
-	return djson_print_line(stdout, line);
+	err = arr ? djson_add(line, "entries", arr) : -ENOMEM;
+	if (!err)
+		err = djson_print_line(stdout, line);
+	json_object_put(line);
+	return err;
 }
 
 static void print_hist(struct run *r, const struct bpfrun_table_info *ti,

@@ -116,11 +116,10 @@ static int printk_json(const struct bpfrun_trace_fields *f)
 		err = djson_add(o, "pid", json_object_new_int(f->pid));
 	if (!err)
 		err = djson_add(o, "comm", djson_bytes(f->task, strlen(f->task)));
-	if (err) {
-		json_object_put(o);
-		return err;
-	}
-	return djson_print_line(stdout, o);
+	if (!err)
+		err = djson_print_line(stdout, o);
+	json_object_put(o);
+	return err;
 }
 
 void out_printk(struct run *r, const struct bpfrun_trace_fields *f)
@@ -181,19 +180,35 @@ static int on_event(void *ctx, const char *table, const void *data,
 	return err;
 }
 
-/* {"table":TABLE,"event":{...}}, or "hex" for what cannot be decoded */
-static int event_json(const struct out_table *o, const char *table,
+/*
+ * {"table":TABLE,"event":{...}}, one line object for all of a table's
+ * events; {"table":TABLE,"hex":"..."} for what cannot be decoded.
+ */
+static int event_json(struct out_table *o, const char *table,
 		      const void *data, size_t size)
 {
-	struct json_object *line = djson_line(table), *v;
-	bool hex = !o->type || o->hex;
+	struct json_object *line;
+	int err;
 
-	v = hex ? djson_hex(data, size) : dtype_json(o->type, data, size);
-	if (!v || djson_add(line, hex ? "hex" : "event", v)) {
+	if (!o->type || o->hex) {
+		line = djson_line(table);
+		err = djson_add(line, "hex", djson_hex(data, size));
+		if (!err)
+			err = djson_print_line(stdout, line);
 		json_object_put(line);
-		return -ENOMEM;
+		return err;
 	}
-	return djson_print_line(stdout, line);
+	if (!o->line) {
+		o->line = djson_line(table);
+		o->event = dtype_json(o->type, NULL, 0);
+		if (!o->event || djson_add(o->line, "event", o->event)) {
+			json_object_put(o->line);
+			o->line = NULL;
+			return -ENOMEM;
+		}
+	}
+	dtype_json_point(o->event, data, size);
+	return djson_print_line(stdout, o->line);
 }
 
 static int print_event(struct run *r, const char *table, const void *data,
@@ -316,6 +331,7 @@ void out_free(struct run *r)
 	for (i = 0; i < r->nouts; i++) {
 		dtype_free(r->outs[i].type);
 		free(r->outs[i].cols);
+		json_object_put(r->outs[i].line);
 	}
 	free(r->outs);
 	for (i = 0; i < r->nknown; i++)
