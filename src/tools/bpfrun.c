@@ -40,7 +40,7 @@ static const struct argp_option options[] = {
 	{ NULL, 'c', "COMMAND", 0, "run COMMAND (sh -c) once attached, with FILTER_PID its pid, and end when it ends", 2 },
 	TOOL_OPT_DURATION("end after SECONDS"),
 	{ "buffer-pages", 'b', "N", 0, "perf buffer pages per CPU (default 64, a power of 2); lost events are counted on stderr", 2 },
-	{ "json", 'j', NULL, 0, "events and maps as one JSON object per line", 2 },
+	{ "json", 'j', NULL, 0, "events, printk lines and maps as JSON, an object per line (JSON in bpfrun(8))", 2 },
 	{ "watch", OPT_WATCH, NULL, 0, "run it again, compiled anew, whenever FILE.c or a header it includes changes; a compile error waits for the next save", 2 },
 	{ 0 }
 };
