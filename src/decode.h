@@ -141,6 +141,12 @@ int djson_add(struct json_object *obj, const char *key,
 int djson_append(struct json_object *arr, struct json_object *v);
 /* @o on one line (it stays the caller's). -ENOMEM when NULL. */
 int djson_print_line(FILE *out, struct json_object *o);
+/*
+ * The text every line of @table begins with, up to its value for @key:
+ * {"table":TABLE,"KEY": as json-c writes it, for lines that then write
+ * the value (dtype_print_json) and "}". NULL when out of memory.
+ */
+char *djson_line_prefix(const char *table, const char *key);
 
 /* Columns: a struct's fields, nested structs flattened as "in.a". */
 struct dcol {

@@ -140,7 +140,12 @@ struct json_object *djson_hex(const void *data, size_t n)
 /* --- a value, written while json-c writes the line ------------------- */
 
 struct writer {
-	struct printbuf *pb;
+	struct printbuf *pb;	/* or, when NULL, straight to out */
+	FILE *out;
+	/* bytes gathered before they go to json-c's printbuf: a printbuf
+	 * append per token was a third of an event's time */
+	char local[2048];
+	size_t n;
 	int flags;
 	struct json_object *str;	/* json-c escapes with it; made lazily */
 	char *buf;			/* a string made valid UTF-8 */
@@ -148,10 +153,33 @@ struct writer {
 	int err;
 };
 
+static int append(struct writer *w, const char *s, size_t n)
+{
+	if (w->pb)
+		return printbuf_memappend(w->pb, s, (int)n) < 0 ? -ENOMEM : 0;
+	return fwrite(s, 1, n, w->out) == n ? 0 : -EIO;
+}
+
+static void flush(struct writer *w)
+{
+	if (!w->err && w->n)
+		w->err = append(w, w->local, w->n);
+	w->n = 0;
+}
+
 static void put(struct writer *w, const char *s, size_t n)
 {
-	if (!w->err && printbuf_memappend(w->pb, s, (int)n) < 0)
-		w->err = -ENOMEM;
+	if (w->err)
+		return;
+	if (w->n + n > sizeof(w->local)) {
+		flush(w);
+		if (n > sizeof(w->local)) {
+			w->err = append(w, s, n);
+			return;
+		}
+	}
+	memcpy(w->local + w->n, s, n);
+	w->n += n;
 }
 
 #define PUT(w, lit) put(w, lit, sizeof(lit) - 1)
@@ -272,7 +300,7 @@ static void put_value(struct writer *w, const struct dtype *t, const char *p,
 		}
 		q = dtype_int_str(dtype_field_int(t, p, bit_off, bits),
 				  t->is_signed, buf);
-		put(w, q, strlen(q));
+		put(w, q, buf + 47 - q);	/* it ends at buf[47] */
 		return;
 	case DT_FLOAT:
 		if (t->size > len)
@@ -307,13 +335,19 @@ static void put_value(struct writer *w, const struct dtype *t, const char *p,
 
 static void writer_open(struct writer *w, struct printbuf *pb, int flags)
 {
-	memset(w, 0, sizeof(*w));
 	w->pb = pb;
+	w->out = NULL;
+	w->n = 0;
 	w->flags = flags;
+	w->str = NULL;
+	w->buf = NULL;
+	w->cap = 0;
+	w->err = 0;
 }
 
 static int writer_close(struct writer *w)
 {
+	flush(w);
 	json_object_put(w->str);
 	free(w->buf);
 	return w->err;
@@ -417,19 +451,13 @@ struct json_object *dtype_json_entries(const struct dtype *k, size_t ksize,
 int dtype_print_json(FILE *out, const struct dtype *t, const void *data,
 		     size_t len)
 {
-	struct printbuf *pb = printbuf_new();
 	struct writer w;
-	int err;
 
-	if (!pb)
-		return -ENOMEM;
-	writer_open(&w, pb, DJSON_FLAGS);
+	/* no printbuf: a stream of events goes straight to the FILE */
+	writer_open(&w, NULL, DJSON_FLAGS);
+	w.out = out;
 	put_value(&w, t, data, len, 0, 0);
-	err = writer_close(&w);
-	if (!err)
-		fwrite(pb->buf, 1, pb->bpos, out);
-	printbuf_free(pb);
-	return err;
+	return writer_close(&w);
 }
 
 int djson_add(struct json_object *obj, const char *key,
@@ -481,4 +509,20 @@ int djson_print_line(FILE *out, struct json_object *o)
 	fwrite(s, 1, n, out);
 	fputc('\n', out);
 	return 0;
+}
+
+char *djson_line_prefix(const char *table, const char *key)
+{
+	struct json_object *line = djson_line(table), *v = json_object_new_null();
+	char *prefix = NULL;
+	const char *s;
+	size_t n;
+
+	/* {"table":T,"KEY":null} and its last 5 bytes, "null}", cut off */
+	if (!djson_add(line, key, v) &&
+	    (s = json_object_to_json_string_length(line, DJSON_FLAGS, &n)) &&
+	    n > 5 && !strcmp(s + n - 5, "null}"))
+		prefix = strndup(s, n - 5);
+	json_object_put(line);
+	return prefix;
 }

@@ -198,17 +198,19 @@ static int event_json(struct out_table *o, const char *table,
 		json_object_put(line);
 		return err;
 	}
-	if (!o->line) {
-		o->line = djson_line(table);
-		o->event = dtype_json(o->type, NULL, 0);
-		if (!o->event || djson_add(o->line, "event", o->event)) {
-			json_object_put(o->line);
-			o->line = NULL;
+	/*
+	 * The same {"table":TABLE, begins every line of a table: json-c
+	 * writes it once, the events are written after it as they come.
+	 */
+	if (!o->prefix) {
+		o->prefix = djson_line_prefix(table, "event");
+		if (!o->prefix)
 			return -ENOMEM;
-		}
 	}
-	dtype_json_point(o->event, data, size);
-	return djson_print_line(stdout, o->line);
+	fputs(o->prefix, stdout);
+	err = dtype_print_json(stdout, o->type, data, size);
+	fputs("}\n", stdout);
+	return err;
 }
 
 static int print_event(struct run *r, const char *table, const void *data,
@@ -331,7 +333,7 @@ void out_free(struct run *r)
 	for (i = 0; i < r->nouts; i++) {
 		dtype_free(r->outs[i].type);
 		free(r->outs[i].cols);
-		json_object_put(r->outs[i].line);
+		free(r->outs[i].prefix);
 	}
 	free(r->outs);
 	for (i = 0; i < r->nknown; i++)
