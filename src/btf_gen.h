@@ -22,9 +22,6 @@
 #define DEFAULT_BTF		"/sys/kernel/btf/vmlinux"
 #define RENAME_PREFIX		"__vmlinux_"
 #define STAMP_NAME		"bpfrun-btf-tree.txt"
-#define TMP_PREFIX		".tmp-"
-/* Leftovers of interrupted runs older than this are removed. */
-#define TMP_MAX_AGE		3600
 
 /* sbuf.c: a growable text buffer; errors stick: check ->err at the end. */
 struct sbuf {
@@ -104,7 +101,7 @@ static inline const char *btf_name(const struct btf *btf, __u32 off)
 int btf_gen_tree(struct gen *g, const char *key);
 /* A new file @rel under @dirfd (its directories made), mode 0644. */
 FILE *tree_open(int dirfd, const char *rel, int *err);
-/* Flush, fsync and close it; @err is the writer's error so far. */
+/* Flush and close it; @err is the writer's error so far. */
 int tree_close(FILE *f, int err);
 int tree_write(int dirfd, const char *rel, const char *text, size_t len);
 

@@ -64,12 +64,10 @@ FILE *tree_open(int dirfd, const char *rel, int *err)
 	return f;
 }
 
-/* Flush, fsync (the tree must be whole once renamed), close. */
+/* Flush and close: the store fsyncs the tree when it commits it. */
 int tree_close(FILE *f, int err)
 {
 	if (fflush(f) && !err)
-		err = -errno;
-	if (!err && fsync(fileno(f)))
 		err = -errno;
 	if (fclose(f) && !err)
 		err = -errno;
@@ -277,7 +275,7 @@ static int write_stamp(struct gen *g, const char *key)
 	struct sbuf b = { 0 };
 	int err;
 
-	/* The first line is what btf_tree_get() checks before trusting. */
+	/* For people: what the tree was made from and what was changed. */
 	sb_printf(&b, "key %s\n"
 		  "format %d\n"
 		  "btf %s\n"
@@ -362,7 +360,6 @@ int btf_gen_tree(struct gen *g, const char *key)
 		err = gen_write_kmacros(g);
 	if (!err)
 		err = write_headers(g);
-	/* last: a tree without its stamp is never trusted */
 	if (!err)
 		err = write_stamp(g, key);
 out:
