@@ -11,18 +11,23 @@
  * carries the whole key.
  *
  * What a read checks, and why it stays cheap. A warm start reads the BTF
- * tree's entry every time, and hashing its 3.6 MiB takes about 20 ms, four
- * times a whole warm start. So each read checks that the entry is a
- * directory root owns and only root may write, that the manifest is whole
- * and is this key's (its own hash: a 20 KiB read), and that every listed
- * directory, file and symlink is there with its type, mode, owner, size
- * and mtime (one fstatat each: about 0.2 ms for 180 files). Writing into
- * the tree, planting a file in one of its directories, truncating or
- * replacing a file all change one of those. The bytes themselves are
- * hashed when the entry is made (the manifest is computed from what lies
- * on disk, not from what the writer meant to write) and again at the first
- * read of every boot, which catches damage that keeps sizes and mtimes (a
- * bit flipped on disk); a memo entry records that this boot has done so.
+ * tree's entry every time, and hashing its 3 MB (180 files) takes about
+ * 13 ms, three times a whole warm start. So each read checks that the
+ * entry is a directory root owns and only root may write, that the
+ * manifest is whole and is this key's (its own hash, 22 KiB: 0.13 ms),
+ * and that every listed directory, file and symlink is there with its
+ * type, mode, owner, size and mtime (one fstatat each, relative to its
+ * directory: 0.4 ms for 205 entries in a fresh process). Writing into the
+ * tree, planting a file in one of its directories (the directory's mtime),
+ * truncating, replacing or chmod'ing a file all change one of those. The
+ * bytes themselves are hashed when the entry is made (the manifest is
+ * computed from what lies on disk, not from what the writer meant to
+ * write) and again at the first read of every boot, which catches damage
+ * that keeps sizes and mtimes (a bit flipped on disk); a memo entry says
+ * that this boot has done so (0.04 ms to look up). Measured on the
+ * development VM: btf_tree_get() in a fresh process went from 0.15 ms
+ * (a stamp read) to 0.75 ms, bpfrun's warm start from 5.1 to 5.5 ms on a
+ * loaded machine.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
