@@ -173,16 +173,15 @@ static bool legacy_file(const char *name)
 	return n == 16 && i == n;
 }
 
-/* The syscall memo had a directory of its own, ksyms/, beside the stores. */
+/*
+ * The syscall memo had a directory of its own, ksyms/, beside the stores:
+ * one lstat per write, which are rare, and it is gone after the first.
+ */
 static void remove_legacy_dirs(const char *dir)
 {
-	static bool done;
 	char p[PATH_MAX + 16], *slash;
 	struct stat st;
 
-	if (done)
-		return;
-	done = true;
 	snprintf(p, sizeof(p), "%s", dir);
 	slash = strrchr(p, '/');
 	if (!slash)

@@ -288,7 +288,10 @@ static int cached_dir(struct dir_cache *c, const char *rel, const char **name)
 	c->rel[n] = '\0';
 	c->fd = openat(c->root, c->rel,
 		       O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return c->fd >= 0 ? c->fd : errno == ENOENT ? -EBADMSG : -errno;
+	if (c->fd >= 0)
+		return c->fd;
+	return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ?
+	       -EBADMSG : -errno;
 }
 
 /*
@@ -303,7 +306,7 @@ static int check_line(struct dir_cache *c, char *line, bool full)
 	int root, fd, err = 0;
 	const char *rel;
 
-	if (!strchr("dfl", type) || line[1] != ' ')
+	if (!type || !strchr("dfl", type) || line[1] != ' ')
 		return -EBADMSG;
 	p = field(field(field(line + 2, &mode, 8), &size, 10), &mt, 10);
 	hex = p;
@@ -315,7 +318,8 @@ static int check_line(struct dir_cache *c, char *line, bool full)
 	if (root < 0)
 		return root;
 	if (fstatat(root, rel, &st, AT_SYMLINK_NOFOLLOW))
-		return errno == ENOENT ? -EBADMSG : -errno;
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ?
+		       -EBADMSG : -errno;
 	if (!safe_stat(&st))
 		return -EPERM;
 	if ((type == 'f' && !S_ISREG(st.st_mode)) ||
@@ -540,7 +544,8 @@ static int commit_rename(struct store_dir *d)
 
 	if (!rename(d->tmp, d->path))
 		return 0;
-	if (errno != EEXIST && errno != ENOTEMPTY)
+	/* ENOTDIR: a file or a symlink has the name */
+	if (errno != EEXIST && errno != ENOTEMPTY && errno != ENOTDIR)
 		return -errno;
 	/* Another run got there first: fine if its entry is whole. */
 	err = dir_verify(d->path, d->key, true);
@@ -554,9 +559,9 @@ static int commit_rename(struct store_dir *d)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -errno;
-	if (rm_tree(d->path) || rename(d->tmp, d->path))
-		return -errno;
-	return 0;
+	if (rm_tree(d->path))
+		return -EIO;
+	return rename(d->tmp, d->path) ? -errno : 0;
 }
 
 int store_dir_commit(struct store_dir *d, char *path, size_t len)

@@ -568,6 +568,35 @@ START_TEST(test_dir_replace_damaged)
 }
 END_TEST
 
+/* Whatever has the entry's name (a file, a symlink) gives way to it. */
+START_TEST(test_dir_over_other_kinds)
+{
+	char path[PATH_MAX], got[PATH_MAX], elsewhere[PATH_MAX], kept[PATH_MAX];
+
+	if (!is_root())
+		return;
+	snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", root);
+	ck_assert_int_eq(mkdir(elsewhere, 0755), 0);
+	snprintf(kept, sizeof(kept), "%s/kept", elsewhere);
+	write_text(kept, "kept\n");
+	make_tree("L", KEY, "int a;\n", 0, path, sizeof(path));
+	ck_assert_int_eq(rm_tree(path), 0);
+	ck_assert_int_eq(symlink(elsewhere, path), 0);
+	ck_assert_int_eq(store_dir_get("trees", "L", KEY, got, sizeof(got)),
+			 -ENOENT);
+	make_tree("L", KEY, "int b;\n", 0, got, sizeof(got));
+	assert_text(path, "include/a.h", "int b;\n");
+	/* the link went, not what it pointed at */
+	ck_assert_int_eq(access(kept, F_OK), 0);
+	ck_assert_int_eq(rm_tree(path), 0);
+	write_text(path, "a file\n");
+	make_tree("L", KEY, "int c;\n", 0, got, sizeof(got));
+	assert_text(path, "include/a.h", "int c;\n");
+	ck_assert_int_eq(store_dir_get("trees", "L", KEY, got, sizeof(got)), 0);
+	assert_no_tmp();
+}
+END_TEST
+
 /* Nothing is read from, or written to, a cache others may write. */
 START_TEST(test_refused_cache)
 {
@@ -614,6 +643,7 @@ Suite *make_store_suite(void)
 	tcase_add_test(td, test_dir_abort);
 	tcase_add_test(td, test_dir_race);
 	tcase_add_test(td, test_dir_replace_damaged);
+	tcase_add_test(td, test_dir_over_other_kinds);
 	suite_add_tcase(s, td);
 	return s;
 }
