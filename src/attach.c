@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "decode.h"
 
 typedef int (*attach_fn)(struct bpfrun *b, struct bpfrun_func *f,
 			 enum bpfrun_kind kind, const char *target);
@@ -132,6 +133,37 @@ int bpfrun_list_probes(const char *glob, bpfrun_probe_fn fn, void *ctx)
 		n += err;
 	}
 	return n;
+}
+
+int bpfrun_probe_fields(const char *probe, bpfrun_probe_fn fn, void *ctx)
+{
+	const char *prefix = kinds[BPFRUN_TRACEPOINT].name, *p, *name;
+	char buf[512], cat[256];
+	struct tp_format fmt;
+	size_t i;
+	int err = 0;
+
+	p = probe_unalias(probe, buf, sizeof(buf));
+	if (!strncmp(p, prefix, strlen(prefix)) && p[strlen(prefix)] == ':')
+		p += strlen(prefix) + 1;
+	name = strchr(p, ':');
+	if (!name || name == p || !name[1] || strchr(name + 1, ':') ||
+	    (size_t)(name - p) >= sizeof(cat)) {
+		pr_err("the fields of a probe are known for tracepoints: tracepoint:CATEGORY:NAME, not %s\n",
+		       probe);
+		return -EINVAL;
+	}
+	snprintf(cat, sizeof(cat), "%.*s", (int)(name - p), p);
+	name++;
+	err = tp_format_read(cat, name, &fmt);
+	if (err) {
+		pr_err("no tracepoint %s:%s on this kernel\n", cat, name);
+		return err;
+	}
+	for (i = 0; i < fmt.nfields && err >= 0; i++)
+		err = fn(ctx, fmt.fields[i].decl);
+	tp_format_free(&fmt);
+	return err < 0 ? err : (int)i;
 }
 
 const char *bpfrun_kind_name(enum bpfrun_kind kind)

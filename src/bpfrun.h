@@ -23,8 +23,8 @@ struct bpfrun;
  * Where the library's messages go: each is one or more whole lines, an
  * error (what failed and what to do), a warning, progress that a verbose
  * run shows, or the output of the compiler or verifier. The default writes
- * "COMMAND: [warning: ]MESSAGE" (output as it is) to stderr and drops info
- * unless bpfrun_opts.verbose was set; NULL silences everything. It may be
+ * "COMMAND: [warning: ]MESSAGE" (output as it is) to stderr and drops info;
+ * NULL silences everything. It may be
  * called from inside any library function. Returns the previous one.
  */
 enum bpfrun_print_level {
@@ -36,6 +36,10 @@ enum bpfrun_print_level {
 };
 typedef int (*bpfrun_print_fn)(enum bpfrun_print_level level,
 			       const char *fmt, va_list ap);
+/* "COMMAND: [warning: ]MESSAGE" on stderr, whatever the level: for hosts
+ * whose print function filters and then writes as the default does. */
+int bpfrun_print_stderr(enum bpfrun_print_level level, const char *fmt,
+			va_list ap);
 bpfrun_print_fn bpfrun_set_print(bpfrun_print_fn fn);
 
 enum bpfrun_kind {
@@ -56,13 +60,27 @@ enum bpfrun_kind {
 #define BPFRUN_OPTS(type, name, ...)                                        \
 	struct type name = { .sz = sizeof(struct type), __VA_ARGS__ }
 
+/*
+ * A value the program uses as the macro @name, given at load time: the
+ * compiled program is the same for every value (one cache entry), and the
+ * value is put in when it is loaded. The macro is an expression of type
+ * long long, not a literal: for comparisons and arithmetic, not #if or
+ * case labels. -p PID is FILTER_PID.
+ */
+struct bpfrun_value {
+	const char *name;
+	long long value;
+};
+#define BPFRUN_MAX_VALUES 16
+
 struct bpfrun_opts {
 	size_t sz;		/* sizeof(struct bpfrun_opts) */
 	const char *const *cflags;	/* extra compiler flags: -DX, -IDIR */
 	size_t ncflags;
 	const char *headers;	/* "auto", "btf" or a DIR; NULL: $BPFRUN_HEADERS or "auto" */
-	int verbose;
 	bool no_cache;		/* always compile; neither read nor write the cache */
+	const struct bpfrun_value *values;	/* at most BPFRUN_MAX_VALUES */
+	size_t nvalues;
 };
 
 /*
@@ -74,6 +92,11 @@ struct bpfrun_opts {
  */
 int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *opts);
+/*
+ * The files the program's compile read (the source, the headers it
+ * included), the @i-th or NULL past the last: what a watcher watches.
+ */
+const char *bpfrun_dependency(const struct bpfrun *b, size_t i);
 /* Detach everything, close every fd; NULL-safe. */
 void bpfrun_close(struct bpfrun *b);
 /*
@@ -103,6 +126,12 @@ const char *bpfrun_kind_name(enum bpfrun_kind kind);
  */
 typedef int (*bpfrun_probe_fn)(void *ctx, const char *probe);
 int bpfrun_list_probes(const char *glob, bpfrun_probe_fn fn, void *ctx);
+/*
+ * The fields a tracepoint gives its programs ("const char * filename"),
+ * without the common ones, each to @fn; @probe is tracepoint:CAT:NAME,
+ * t:CAT:NAME or CAT:NAME. Returns how many, or -errno with a message.
+ */
+int bpfrun_probe_fields(const char *probe, bpfrun_probe_fn fn, void *ctx);
 int bpfrun_kind_by_name(const char *name, enum bpfrun_kind *kind);
 /*
  * Split a function name such as "kprobe__tcp_v4_connect" or
@@ -151,9 +180,10 @@ struct bpfrun_trace_pipe;
 int bpfrun_trace_pipe_open(struct bpfrun_trace_pipe **tp);
 /*
  * Wait up to @timeout_ms (-1: forever) for the next parsable line.
- * 1: @f filled (valid until the next call); 0: timed out or stop requested.
- * With @timeout_ms 0 it reads what is there even after a stop request:
- * the last lines, once the program is detached.
+ * 1: @f filled (valid until the next call); 0: timed out; -EINTR: a signal
+ * or the cancel fd ended the wait. With @timeout_ms 0 it does not wait nor
+ * look at the cancel fd: it reads what is there, the last lines once the
+ * program is detached.
  */
 int bpfrun_trace_pipe_read(struct bpfrun_trace_pipe *tp,
 			   struct bpfrun_trace_fields *f, int timeout_ms);
@@ -187,7 +217,11 @@ struct bpfrun_events;
 int bpfrun_events_open(struct bpfrun *b, const char *table,
 		       const struct bpfrun_events_opts *opts,
 		       struct bpfrun_events **ev);
-/* Deliver what is there, waiting up to @timeout_ms; returns events or -errno. */
+/*
+ * Deliver what is there, waiting up to @timeout_ms (-1: until something
+ * comes); returns the events delivered, or -errno: -EINTR when a signal or
+ * the cancel fd (bpfrun_set_cancel_fd) ended a wait that delivered none.
+ */
 int bpfrun_events_poll(struct bpfrun_events *ev, int timeout_ms);
 /*
  * The final drain, for every way a run ends (its command exited, its time
@@ -196,8 +230,8 @@ int bpfrun_events_poll(struct bpfrun_events *ev, int timeout_ms);
  * the perf buffer losses the kernel has counted but not yet written (it
  * writes them only before a CPU's next event: the flush writes an end
  * marker of its own into every buffer to bring them out and to know when
- * all is read). A stop request during the flush stops the callbacks, not
- * the reading: what is left is counted and said on stderr. Ring buffers
+ * all is read). A signal or the cancel fd during the flush stops the
+ * callbacks, not the reading: what is left is counted and said on stderr. Ring buffers
  * never drop silently: a full one makes the program's ringbuf_output() or
  * ringbuf_reserve() fail, and only the program can count that.
  * Returns the events delivered or -errno; NULL-safe.
@@ -228,17 +262,16 @@ void bpfrun_print_linear_hist(FILE *out, const unsigned long long *vals,
 			      size_t n, const char *val_type);
 
 /*
- * SIGINT and SIGTERM are counted; readers check bpfrun_stopped() (any
- * request yet). A long step after the run (a map dump) takes
- * bpfrun_stop_requests() when it starts and stops when
- * bpfrun_stopped_since() that count: the Ctrl-C that ended the run does
- * not cut the dump short, a second one does.
+ * The library installs no signal handler. Its waits (a compile in
+ * bpfrun_open, bpfrun_events_poll, bpfrun_events_flush,
+ * bpfrun_trace_pipe_read) return -EINTR when a signal interrupts them, and
+ * when @fd, the host's, is readable: a signal handler that writes to an
+ * eventfd or a pipe stops a wait even when the signal comes just before
+ * it starts. The fd stays the host's; drain it to let waits go on (the
+ * final bpfrun_events_flush after a Ctrl-C: a second one then ends it).
+ * -1: none (the default). Returns the previous one.
  */
-void bpfrun_handle_signals(void);
-bool bpfrun_stopped(void);
-unsigned bpfrun_stop_requests(void);
-bool bpfrun_stopped_since(unsigned base);
-void bpfrun_stop(void);
+int bpfrun_set_cancel_fd(int fd);
 
 /*
  * Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK: a process-wide

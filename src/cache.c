@@ -79,7 +79,6 @@ static int key_of(const char *path, const char *const *cflags, size_t ncflags,
 int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
 	       size_t ncflags, const struct headers_choice *h)
 {
-	struct image_deps deps = { 0 };
 	const char *changed;
 	char *key = NULL;
 	void *buf = NULL;
@@ -91,12 +90,12 @@ int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
 		err = store_get(STORE, key, &buf, &len);
 	if (err)
 		goto out;
-	err = image_decode(b, &deps, buf, len);
+	err = image_decode(b, &b->deps, buf, len);
 	if (err) {
 		pr_warn("cached program for %s is malformed; compiling\n", path);
 		goto out;
 	}
-	err = deps_check(&deps, &changed);
+	err = deps_check(&b->deps, &changed);
 	if (err) {
 		pr_info("cache entry is stale: %s changed\n", changed);
 		goto out;
@@ -104,9 +103,8 @@ int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
 	err = image_bind(b);
 	if (!err)
 		pr_info("loaded the compiled program from the cache (%zu files checked)\n",
-			deps.n);
+			b->deps.n);
 out:
-	deps_free(&deps);
 	free(buf);
 	free(key);
 	return err;

@@ -661,7 +661,10 @@ static int take_fd(struct compiled *out, unsigned tag, int fd)
 
 static int receive(int sock, struct compiled *out)
 {
-	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct pollfd p[2] = {
+		{ .fd = sock, .events = POLLIN },
+		{ .fd = cancel_fd_get(), .events = POLLIN },
+	};
 	char *text;
 	unsigned tag;
 	size_t len;
@@ -671,12 +674,10 @@ static int receive(int sock, struct compiled *out)
 	if (!text)
 		return -ENOMEM;
 	for (;;) {
-		/* a stop request is looked at every 100 ms at least */
+		/* a signal, or the host's cancel fd, ends the wait */
 		err = -EINTR;
-		if (bpfrun_stopped())
+		if (poll(p, 2, -1) < 0 || (p[1].revents & POLLIN))
 			break;
-		if (poll(&p, 1, 100) <= 0)
-			continue;
 		err = recv_msg(sock, &tag, &fd, text, &len);
 		if (err <= 0) {
 			err = err ? err : -ECHILD;

@@ -36,6 +36,11 @@
 #define MARKER_SIZE 16
 /* how long the flush waits for its markers once the buffers are empty */
 #define FLUSH_WAIT_MS 1000
+/* the epoll tags: the buffers', and the host's cancel fd */
+#define DATA_TAG 0
+#define CANCEL_TAG 1
+/* a flush of millions of events looks at the cancel fd this often */
+#define CANCEL_CHECK_EVERY 4096
 
 struct ev_table {
 	struct bpfrun_events *ev;
@@ -56,8 +61,8 @@ struct bpfrun_events {
 	unsigned long long lost;
 	unsigned long long records;	/* samples and lost records read */
 	unsigned long long unshown;	/* read after a stop during the flush */
-	unsigned stop_base;	/* stop requests when the flush began */
 	bool flushing;
+	bool cancelled;		/* a stop request during the flush */
 	unsigned char marker[MARKER_SIZE];
 	int ncpus;
 	int delivered;		/* during the current poll */
@@ -112,8 +117,11 @@ static int deliver(struct ev_table *t, const void *data, size_t size)
 	int r = 0;
 
 	ev->records++;
-	/* a second Ctrl-C during the final drain: read on, show no more */
-	if (ev->flushing && bpfrun_stopped_since(ev->stop_base)) {
+	/* a stop request during the final drain: read on, show no more */
+	if (ev->flushing && !ev->cancelled &&
+	    !(ev->records % CANCEL_CHECK_EVERY) && cancel_requested())
+		ev->cancelled = true;
+	if (ev->flushing && ev->cancelled) {
 		ev->unshown++;
 		return 0;
 	}
@@ -159,11 +167,25 @@ static int on_ring(void *ctx, void *data, size_t size)
 	return r < 0 ? r : 0;
 }
 
-static int epoll_add(struct bpfrun_events *ev, int fd)
+static int epoll_add(struct bpfrun_events *ev, int fd, __u64 tag)
 {
-	struct epoll_event e = { .events = EPOLLIN };
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = tag };
 
 	return epoll_ctl(ev->epfd, EPOLL_CTL_ADD, fd, &e) ? -errno : 0;
+}
+
+/* Wait up to @ms for data; -EINTR on a signal or the host's cancel fd. */
+static int wait_ready(struct bpfrun_events *ev, int ms)
+{
+	struct epoll_event e[8];
+	int i, n = epoll_wait(ev->epfd, e, ARRAY_SIZE(e), ms);
+
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++)
+		if (e[i].data.u64 == CANCEL_TAG)
+			return -EINTR;
+	return 0;
 }
 
 static int open_perf(struct bpfrun_events *ev, struct ev_table *t,
@@ -198,7 +220,7 @@ static int open_perf(struct bpfrun_events *ev, struct ev_table *t,
 		       strerror(-err));
 		return err;
 	}
-	return epoll_add(ev, perf_buffer__epoll_fd(t->pb));
+	return epoll_add(ev, perf_buffer__epoll_fd(t->pb), DATA_TAG);
 }
 
 static int open_ring(struct bpfrun_events *ev, struct ev_table *t,
@@ -211,7 +233,7 @@ static int open_ring(struct bpfrun_events *ev, struct ev_table *t,
 		if (!ev->rb)
 			err = -errno;
 		else
-			err = epoll_add(ev, ring_buffer__epoll_fd(ev->rb));
+			err = epoll_add(ev, ring_buffer__epoll_fd(ev->rb), DATA_TAG);
 	} else {
 		err = ring_buffer__add(ev->rb, bt->fd, on_ring, t);
 	}
@@ -280,6 +302,11 @@ int bpfrun_events_open(struct bpfrun *b, const char *table,
 	if (!ev->tables || ev->epfd < 0) {
 		err = ev->tables ? -errno : -ENOMEM;
 		goto err_close;
+	}
+	if (cancel_fd_get() >= 0) {
+		err = epoll_add(ev, cancel_fd_get(), CANCEL_TAG);
+		if (err)
+			goto err_close;
 	}
 	for (i = 0; i < b->ntables; i++) {
 		const struct bpfrun_table *bt = &b->tables[i];
@@ -488,7 +515,7 @@ int bpfrun_events_flush(struct bpfrun_events *ev)
 	ev->err = 0;
 	ev->delivered = 0;
 	ev->flushing = true;
-	ev->stop_base = bpfrun_stop_requests();
+	ev->cancelled = false;
 	/* room for the markers; bounded in case the producer still runs */
 	err = drain_empty(ev, 64);
 	for (i = 0; i < ev->ntables && !err && markers; i++) {
@@ -520,16 +547,18 @@ int bpfrun_events_flush(struct bpfrun_events *ev)
 	/* until every marker is back, and what came with it */
 	end = now_ms() + FLUSH_WAIT_MS;
 	while (!err && now_ms() < end) {
-		struct epoll_event e[8];
+		int w;
 
 		left = 0;
 		for (i = 0; i < ev->ntables; i++)
 			left += ev->tables[i].pending;
 		if (!left)
 			break;
-		if (epoll_wait(ev->epfd, e, ARRAY_SIZE(e), 10) < 0 &&
-		    errno != EINTR) {
-			err = -errno;
+		w = wait_ready(ev, 10);
+		if (w == -EINTR)
+			ev->cancelled = true;
+		else if (w) {
+			err = w;
 			break;
 		}
 		err = drain(ev);
@@ -557,8 +586,7 @@ int bpfrun_events_flush(struct bpfrun_events *ev)
 int bpfrun_events_poll(struct bpfrun_events *ev, int timeout_ms)
 {
 	long long end = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
-	struct epoll_event e[8];
-	int err;
+	int err, w;
 
 	ev->delivered = 0;
 	ev->err = 0;
@@ -571,14 +599,16 @@ int bpfrun_events_poll(struct bpfrun_events *ev, int timeout_ms)
 			if (left < slice)
 				slice = left > 0 ? left : 0;
 		}
-		if (epoll_wait(ev->epfd, e, ARRAY_SIZE(e), slice) < 0 &&
-		    errno != EINTR)
-			return -errno;
+		w = wait_ready(ev, slice);
+		if (w && w != -EINTR)
+			return w;
 		err = drain(ev);
 		if (err)
 			return err;
-		if (ev->delivered || bpfrun_stopped())
+		if (ev->delivered)
 			break;
+		if (w)
+			return w;
 		if (timeout_ms >= 0 && now_ms() >= end)
 			break;
 	}

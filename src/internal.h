@@ -20,7 +20,25 @@ void pr_level(enum bpfrun_print_level level, const char *fmt, ...)
 #define pr_info(...) pr_level(BPFRUN_INFO, __VA_ARGS__)
 /* Print each message only once per process (keyed on the format). */
 void pr_warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-extern int bpfrun_verbose;
+/*
+ * A readable regular file of at most MAX_SOURCE bytes (more than any BPF
+ * program's source: a stray file, not a program), or -errno with a
+ * message: what bpfrun_open takes.
+ */
+#define MAX_SOURCE (4u << 20)
+int program_source_check(const char *path);
+
+/*
+ * values.c: the -D flags that make each value's macro a placeholder, and
+ * the placeholders replaced by the values in every function of @b.
+ */
+int values_cflags(const struct bpfrun_value *v, size_t n, char ***defs);
+void values_cflags_free(char **defs, size_t n);
+int values_patch(struct bpfrun *b, const struct bpfrun_value *v, size_t n);
+
+/* cancel.c: the host's cancel fd (bpfrun_set_cancel_fd), -1 when none */
+int cancel_fd_get(void);
+bool cancel_requested(void);
 
 /*
  * A caller's options struct into ours: the fields it knows, zero for the
@@ -150,6 +168,16 @@ struct bpfrun_link {
 	char *target;
 };
 
+/* A file a compile read, as it was then. */
+struct image_dep {
+	char *path;
+	long long size, mtime_ns, ino;
+};
+struct image_deps {
+	struct image_dep *v;
+	size_t n, cap;
+};
+
 struct bpfrun {
 	char *path;
 	char license[128];
@@ -162,6 +190,7 @@ struct bpfrun {
 	size_t ntables;
 	struct bpfrun_link *links;
 	size_t nlinks;
+	struct image_deps deps;	/* what the compile read */
 };
 
 /*
@@ -170,14 +199,6 @@ struct bpfrun {
  * tables (descriptions), functions (map loads naming table indices),
  * license, and the files the compiler read with their identities.
  */
-struct image_dep {
-	char *path;
-	long long size, mtime_ns, ino;
-};
-struct image_deps {
-	struct image_dep *v;
-	size_t n, cap;
-};
 /* Record @path as it is now; a missing file is skipped. */
 int deps_add(struct image_deps *d, const char *path);
 void deps_free(struct image_deps *d);

@@ -12,19 +12,23 @@
 
 #include "internal.h"
 
-int bpfrun_verbose;
-
-/* "NAME: [warning: ]message" on stderr; info only when verbose. */
-static int default_print(enum bpfrun_print_level level, const char *fmt,
-			 va_list ap)
+int bpfrun_print_stderr(enum bpfrun_print_level level, const char *fmt,
+			va_list ap)
 {
-	if (level == BPFRUN_INFO && !bpfrun_verbose)
-		return 0;
 	if (level == BPFRUN_OUTPUT)
 		return vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "%s: %s", program_invocation_short_name,
 		level == BPFRUN_WARN ? "warning: " : "");
 	return vfprintf(stderr, fmt, ap);
+}
+
+/* Progress (info) is for hosts that ask for it with a print function. */
+static int default_print(enum bpfrun_print_level level, const char *fmt,
+			 va_list ap)
+{
+	if (level == BPFRUN_INFO)
+		return 0;
+	return bpfrun_print_stderr(level, fmt, ap);
 }
 
 static bpfrun_print_fn print_fn = default_print;

@@ -14,11 +14,10 @@
 #include "internal.h"
 
 static void program_reset(struct bpfrun *b);
+static int open_program(struct bpfrun **bp, const char *path,
+			const struct bpfrun_opts *opts);
 
-/* Bigger than any BPF program's source: a stray file, not a program. */
-#define MAX_SOURCE (4u << 20)
-
-static int source_check(const char *path)
+int program_source_check(const char *path)
 {
 	struct stat st;
 	int err = 0;
@@ -46,7 +45,6 @@ static int source_check(const char *path)
 static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 			   const struct headers_choice *h)
 {
-	struct image_deps deps = { 0 };
 	struct compiled c;
 	size_t i;
 	int err;
@@ -54,7 +52,7 @@ static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 	err = compile_program(b->path, opts->cflags, opts->ncflags, h, &c);
 	if (err)
 		return err;
-	err = image_decode(b, &deps, c.image, c.len);
+	err = image_decode(b, &b->deps, c.image, c.len);
 	if (!err && c.nfds > b->ntables)
 		err = -EPROTO;
 	if (err) {
@@ -73,7 +71,6 @@ static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 	if (!err && !opts->no_cache)
 		cache_store(b, &c, b->path, opts->cflags, opts->ncflags, h);
 out:
-	deps_free(&deps);
 	compiled_free(&c);
 	return err;
 }
@@ -81,19 +78,47 @@ out:
 int bpfrun_open(struct bpfrun **bp, const char *path,
 		const struct bpfrun_opts *user_opts)
 {
-	struct bpfrun_opts o, *opts = &o;
-	struct headers_env env;
-	struct headers_choice h;
-	struct bpfrun *b;
+	struct bpfrun_opts o;
+	const char **cflags = NULL;
+	char **defs;
 	int err;
 
 	err = OPTS_COPY(&o, user_opts);
 	if (err)
 		return err;
-	bpfrun_verbose = opts->verbose;
-	err = source_check(path);
+	err = program_source_check(path);
 	if (err)
 		return err;
+	/* the program is compiled with the values' placeholders */
+	err = values_cflags(o.values, o.nvalues, &defs);
+	if (err)
+		return err;
+	if (defs) {
+		cflags = calloc(o.ncflags + o.nvalues, sizeof(*cflags));
+		if (!cflags) {
+			values_cflags_free(defs, o.nvalues);
+			return -ENOMEM;
+		}
+		if (o.ncflags)
+			memcpy(cflags, o.cflags, o.ncflags * sizeof(*cflags));
+		memcpy(cflags + o.ncflags, defs, o.nvalues * sizeof(*cflags));
+		o.cflags = cflags;
+		o.ncflags += o.nvalues;
+	}
+	err = open_program(bp, path, &o);
+	free(cflags);
+	values_cflags_free(defs, o.nvalues);
+	return err;
+}
+
+static int open_program(struct bpfrun **bp, const char *path,
+			const struct bpfrun_opts *opts)
+{
+	struct headers_env env;
+	struct headers_choice h;
+	struct bpfrun *b;
+	int err;
+
 	headers_env_default(&env);
 	err = headers_choose(&env, opts->headers, &h);
 	if (err)
@@ -122,6 +147,10 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 		if (err)
 			goto err_free;
 	}
+	/* after the cache took its copy: it keeps the placeholders */
+	err = values_patch(b, opts->values, opts->nvalues);
+	if (err)
+		goto err_free;
 	*bp = b;
 	return 0;
 
@@ -156,6 +185,7 @@ static void program_reset(struct bpfrun *b)
 	}
 	free(b->funcs);
 	free(b->tables);
+	deps_free(&b->deps);
 	free(b->btf);
 	b->btf = NULL;
 	b->btf_len = 0;
@@ -190,6 +220,11 @@ void bpfrun_close(struct bpfrun *b)
 	program_reset(b);
 	free(b->path);
 	free(b);
+}
+
+const char *bpfrun_dependency(const struct bpfrun *b, size_t i)
+{
+	return b && i < b->deps.n ? b->deps.v[i].path : NULL;
 }
 
 struct bpfrun_func *func_find(struct bpfrun *b, const char *name)
@@ -435,45 +470,6 @@ int bpfrun_need_root(void)
 	pr_err("must be run as root to load BPF programs (try: sudo %s)\n",
 	       program_invocation_short_name);
 	return -EPERM;
-}
-
-/* counted, so that a long step can tell a new request from the one before */
-static volatile sig_atomic_t stop_requests;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requests++;
-}
-
-void bpfrun_handle_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	/* no SA_RESTART: a blocking read or poll returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-bool bpfrun_stopped(void)
-{
-	return stop_requests != 0;
-}
-
-unsigned bpfrun_stop_requests(void)
-{
-	return stop_requests;
-}
-
-bool bpfrun_stopped_since(unsigned base)
-{
-	return (unsigned)stop_requests != base;
-}
-
-void bpfrun_stop(void)
-{
-	stop_requests++;
 }
 
 const char *bpfrun_version(void)

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -275,18 +276,25 @@ static int next_line(struct bpfrun_trace_pipe *tp)
 	return 1;
 }
 
-/* Poll in short slices so that a stop request is seen promptly. */
-#define SLICE_MS 100
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 
 int bpfrun_trace_pipe_read(struct bpfrun_trace_pipe *tp,
 			   struct bpfrun_trace_fields *f, int timeout_ms)
 {
-	int waited = 0;
+	long long end = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	struct pollfd p[2] = {
+		{ .fd = tp->fd, .events = POLLIN },
+		{ .fd = timeout_ms ? cancel_fd_get() : -1, .events = POLLIN },
+	};
 
-	/* 0: what is there, even after a stop (the last lines at the end) */
-	while (!bpfrun_stopped() || !timeout_ms) {
-		struct pollfd pfd = { .fd = tp->fd, .events = POLLIN };
-		int r, slice;
+	for (;;) {
+		int r, wait = -1;
 		ssize_t n;
 
 		r = next_line(tp);
@@ -304,15 +312,17 @@ int bpfrun_trace_pipe_read(struct bpfrun_trace_pipe *tp,
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -errno;
-		if (timeout_ms >= 0 && waited >= timeout_ms)
+		if (!timeout_ms)
 			return 0;
-		slice = SLICE_MS;
-		if (timeout_ms >= 0 && timeout_ms - waited < slice)
-			slice = timeout_ms - waited;
-		r = poll(&pfd, 1, slice);
-		if (r < 0 && errno != EINTR)
+		if (timeout_ms > 0) {
+			wait = end - now_ms();
+			if (wait <= 0)
+				return 0;
+		}
+		r = poll(p, 2, wait);
+		if ((r < 0 && errno == EINTR) || (p[1].revents & POLLIN))
+			return -EINTR;
+		if (r < 0)
 			return -errno;
-		waited += slice;
 	}
-	return 0;
 }

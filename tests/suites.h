@@ -18,5 +18,6 @@ Suite *make_log_suite(void);
 Suite *make_cscan_suite(void);
 Suite *make_sbuf_suite(void);
 Suite *make_btf_gen_suite(void);
+Suite *make_values_suite(void);
 
 #endif

@@ -4,36 +4,26 @@
 
 #include "tool.h"
 
-static const char usage[] =
-	"Usage: execve_simple [OPTIONS]\n"
-	"\n"
-	"Print a line for every execve() on the system: the pid, the comm of\n"
-	"the process calling it (the kernel shows <...> for a comm it did not\n"
-	"record) and the file it executes. The program is\n"
-	"TRACEPOINT_PROBE(syscalls, sys_enter_execve) in programs/execve_simple.c;\n"
-	"a tracepoint needs no kprobes, so it runs on every kernel with\n"
-	"CONFIG_FTRACE_SYSCALLS. Output is read from trace_pipe as\n"
-	"  PID COMM execve filename = FILE\n"
-	"Runs until Ctrl-C.\n"
-	"\n"
-	"Options:\n" TOOL_OPTIONS_HELP "\n" TOOL_ENV_HELP
-	"\n"
-	"EXAMPLES:\n"
-	"    sudo execve_simple              # trace every exec\n"
-	"    sudo execve_simple -f my.c      # run an edited copy of the program\n"
-	"    sudo execve_simple -v           # say which headers and probes\n";
+static const struct tool_cmd cmd = {
+	.name = "execve_simple",
+	.doc = "Print a line for every execve() on the system: the pid, the comm of\n"
+	       "the process calling it (the kernel shows <...> for a comm it did not\n"
+	       "record) and the file it executes. The program is\n"
+	       "TRACEPOINT_PROBE(syscalls, sys_enter_execve) in programs/execve_simple.c;\n"
+	       "a tracepoint needs no kprobes, so it runs on every kernel with\n"
+	       "CONFIG_FTRACE_SYSCALLS. Output is read from trace_pipe as\n"
+	       "  PID COMM execve filename = FILE\n"
+	       "Runs until Ctrl-C.",
+	.examples = "    sudo execve_simple              # trace every exec\n"
+		    "    sudo execve_simple -f my.c      # run an edited copy of the program\n"
+		    "    sudo execve_simple -v           # say which headers and probes",
+	.trace = 1,
+};
 
 int main(int argc, char **argv)
 {
-	struct tool t = { .name = "execve_simple", .usage = usage, .trace = 1 };
-	int err;
+	struct tool t = { .cmd = &cmd };
 
-	tool_parse_common(&t, argc, argv);
-
-	err = tool_open(&t);
-	if (err)
-		goto cleanup;
-	err = tool_trace_loop(&t);
-cleanup:
-	return tool_close(&t, err);
+	tool_parse(&t, argc, argv);
+	return tool_run_trace(&t);
 }

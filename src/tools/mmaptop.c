@@ -14,25 +14,37 @@
 #define DEFAULT_DURATION 30
 #define DEFAULT_TOP 10
 
-static const char usage[] =
-	"Usage: mmaptop [OPTIONS]\n"
-	"\n"
-	"Count the mmap() calls made on the system over a time (tracepoint\n"
-	"syscalls:sys_enter_mmap), then print the processes that made the most,\n"
-	"a log2 histogram of the lengths they asked for, and how many of the\n"
-	"mappings were private (MAP_PRIVATE) and how many shared (MAP_SHARED,\n"
-	"MAP_SHARED_VALIDATE), from the flags argument. Ctrl-C ends early.\n"
-	"\n"
-	"Options:\n"
-	"  -d, --duration=SECONDS  how long to count (default 30)\n"
-	"  -p, --pid=PID       only this process\n"
-	"  -n, --top=N         how many processes to list (default 10)\n"
-	TOOL_OPTIONS_HELP "\n" TOOL_ENV_HELP
-	"\n"
-	"EXAMPLES:\n"
-	"    sudo mmaptop                    # 30 seconds, the whole system\n"
-	"    sudo mmaptop -d 5               # 5 seconds\n"
-	"    sudo mmaptop -p 181 -d 10       # only PID 181, for 10 seconds\n";
+static long top = DEFAULT_TOP;
+
+static const struct argp_option options[] = {
+	TOOL_OPT_DURATION("how long to count (default 30)"),
+	TOOL_OPT_PID,
+	{ "top", 'n', "N", 0, "how many processes to list (default 10)", 0 },
+	{ 0 }
+};
+
+static int option(struct tool *t, int key, char *arg, struct argp_state *state)
+{
+	(void)state;
+	if (key != 'n')
+		return ARGP_ERR_UNKNOWN;
+	top = tool_parse_count(t, "count", arg, 1000000);
+	return 0;
+}
+
+static const struct tool_cmd cmd = {
+	.name = "mmaptop",
+	.doc = "Count the mmap() calls made on the system over a time (tracepoint\n"
+	       "syscalls:sys_enter_mmap), then print the processes that made the most,\n"
+	       "a log2 histogram of the lengths they asked for, and how many of the\n"
+	       "mappings were private (MAP_PRIVATE) and how many shared (MAP_SHARED,\n"
+	       "MAP_SHARED_VALIDATE), from the flags argument. Ctrl-C ends early.",
+	.examples = "    sudo mmaptop                    # 30 seconds, the whole system\n"
+		    "    sudo mmaptop -d 5               # 5 seconds\n"
+		    "    sudo mmaptop -p 181 -d 10       # only PID 181, for 10 seconds",
+	.options = options,
+	.option = option,
+};
 
 struct proc {
 	__u32 pid;
@@ -48,26 +60,13 @@ static int by_calls(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-static long parse_num(struct tool *t, const char *what, const char *arg,
-		      long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || *end || v <= 0 || v > max)
-		tool_usage_error(t, "bad %s '%s'", what, arg);
-	return v;
-}
-
 /* Sleep until @seconds have passed or SIGINT/SIGTERM. */
 static void wait_for(double seconds)
 {
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 	long i;
 
-	for (i = 0; i < seconds * 10 && !bpfrun_stopped(); i++)
+	for (i = 0; i < seconds * 10 && !tool_stopped(); i++)
 		nanosleep(&tick, NULL);
 }
 
@@ -155,45 +154,19 @@ static int report(struct tool *t, size_t top)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "top", required_argument, NULL, 'n' },
-		TOOL_LONGOPTS,
-		{ 0 },
-	};
-	struct tool t = { .name = "mmaptop", .usage = usage };
-	double duration = DEFAULT_DURATION;
-	long top = DEFAULT_TOP;
-	int c, err;
+	struct tool t = { .cmd = &cmd, .duration = DEFAULT_DURATION };
+	int err;
 
-	while ((c = getopt_long(argc, argv, "d:p:n:" TOOL_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			duration = tool_parse_seconds(&t, optarg);
-			break;
-		case 'p':
-			tool_pid_option(&t, optarg);
-			break;
-		case 'n':
-			top = parse_num(&t, "count", optarg, 1000000);
-			break;
-		default:
-			if (tool_option(&t, c, optarg))
-				tool_usage_error(&t, "unknown option");
-		}
-	}
-	if (optind < argc)
-		tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
-
+	tool_parse(&t, argc, argv);
 	err = tool_open(&t);
+	if (!err)
+		err = tool_attach(&t);
 	if (err)
 		goto cleanup;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("Tracing mmap() for %g seconds... Hit Ctrl-C to end.\n\n",
-	       duration);
-	wait_for(duration);
+	       t.duration);
+	wait_for(t.duration);
 	err = report(&t, top);
 cleanup:
 	return tool_close(&t, err);

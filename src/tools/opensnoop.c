@@ -10,26 +10,40 @@
 #include "tool.h"
 #include "../../programs/opensnoop.h"
 
-static const char usage[] =
-	"Usage: opensnoop [OPTIONS]\n"
-	"\n"
-	"Print every open() and openat() on the system: the process (PID, COMM),\n"
-	"the result (the new fd, or the error's name such as ENOENT) and the path\n"
-	"asked for, from tracepoints syscalls:sys_{enter,exit}_{open,openat}.\n"
-	"A file opened with O_TMPFILE has no name: its path is the directory.\n"
-	"Runs until Ctrl-C.\n"
-	"\n"
-	"Options:\n"
-	"  -p, --pid=PID       only this process\n"
-	"  -x, --failed        only opens that failed\n"
-	"      --tmpfile       only opens that create a temporary file (O_TMPFILE)\n"
-	TOOL_OPTIONS_HELP "\n" TOOL_ENV_HELP
-	"\n"
-	"EXAMPLES:\n"
-	"    sudo opensnoop                  # every open\n"
-	"    sudo opensnoop -p 181           # only PID 181\n"
-	"    sudo opensnoop -x               # only failed opens\n"
-	"    sudo opensnoop --tmpfile        # only temporary files\n";
+enum { OPT_TMPFILE = 0x200 };
+
+static const struct argp_option options[] = {
+	TOOL_OPT_PID,
+	TOOL_OPT_FAILED,
+	{ "tmpfile", OPT_TMPFILE, NULL, 0,
+	  "only opens that create a temporary file (O_TMPFILE)", 0 },
+	{ 0 }
+};
+
+static int option(struct tool *t, int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	(void)state;
+	if (key != OPT_TMPFILE)
+		return ARGP_ERR_UNKNOWN;
+	tool_add_cflag(t, "-DTMPFILE_ONLY");
+	return 0;
+}
+
+static const struct tool_cmd cmd = {
+	.name = "opensnoop",
+	.doc = "Print every open() and openat() on the system: the process (PID, COMM),\n"
+	       "the result (the new fd, or the error's name such as ENOENT) and the path\n"
+	       "asked for, from tracepoints syscalls:sys_{enter,exit}_{open,openat}.\n"
+	       "A file opened with O_TMPFILE has no name: its path is the directory.\n"
+	       "Runs until Ctrl-C.",
+	.examples = "    sudo opensnoop                  # every open\n"
+		    "    sudo opensnoop -p 181           # only PID 181\n"
+		    "    sudo opensnoop -x               # only failed opens\n"
+		    "    sudo opensnoop --tmpfile        # only temporary files",
+	.options = options,
+	.option = option,
+};
 
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
@@ -60,40 +74,8 @@ static const char header[] = "PID     COMM             RESULT   PATH\n";
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "failed", no_argument, NULL, 'x' },
-		{ "tmpfile", no_argument, NULL, 'T' },
-		TOOL_LONGOPTS,
-		{ 0 },
-	};
-	struct tool t = { .name = "opensnoop", .usage = usage };
-	int c, err;
+	struct tool t = { .cmd = &cmd };
 
-	while ((c = getopt_long(argc, argv, "p:x" TOOL_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			tool_pid_option(&t, optarg);
-			break;
-		case 'x':
-			tool_add_cflag(&t, "-DFAILED_ONLY");
-			break;
-		case 'T':
-			tool_add_cflag(&t, "-DTMPFILE_ONLY");
-			break;
-		default:
-			if (tool_option(&t, c, optarg))
-				tool_usage_error(&t, "unknown option");
-		}
-	}
-	if (optind < argc)
-		tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
-
-	err = tool_open(&t);
-	if (err)
-		goto cleanup;
-	err = tool_event_loop(&t, header, on_event, NULL);
-cleanup:
-	return tool_close(&t, err);
+	tool_parse(&t, argc, argv);
+	return tool_run_events(&t, header, on_event, NULL);
 }

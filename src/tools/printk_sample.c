@@ -4,31 +4,30 @@
 
 #include "tool.h"
 
-static const char usage[] =
-	"Usage: printk_sample [OPTIONS]\n"
-	"\n"
-	"Print a line for every execve() on the system, from bpf_trace_printk()\n"
-	"in programs/printk_sample.c, attached with a kprobe to the kernel's\n"
-	"execve function (get_syscall_fnname(\"execve\")). On kernels without\n"
-	"kprobes it is attached to tracepoint syscalls:sys_enter_execve instead.\n"
-	"Runs until Ctrl-C.\n"
-	"\n"
-	"Options:\n" TOOL_OPTIONS_HELP "\n" TOOL_ENV_HELP
-	"\n"
-	"EXAMPLES:\n"
-	"    sudo printk_sample              # trace every exec\n"
-	"    sudo printk_sample -f my.c      # run an edited copy of the program\n"
-	"    sudo printk_sample --headers=btf\n";
+static const struct tool_cmd cmd = {
+	.name = "printk_sample",
+	.doc = "Print a line for every execve() on the system, from bpf_trace_printk()\n"
+	       "in programs/printk_sample.c, attached with a kprobe to the kernel's\n"
+	       "execve function (get_syscall_fnname(\"execve\")). On kernels without\n"
+	       "kprobes it is attached to tracepoint syscalls:sys_enter_execve instead.\n"
+	       "Runs until Ctrl-C.",
+	.examples = "    sudo printk_sample              # trace every exec\n"
+		    "    sudo printk_sample -f my.c      # run an edited copy of the program\n"
+		    "    sudo printk_sample --headers=btf",
+	.trace = 1,
+};
 
 int main(int argc, char **argv)
 {
-	struct tool t = { .name = "printk_sample", .usage = usage, .trace = 1 };
+	struct tool t = { .cmd = &cmd };
 	char fn[128];
 	int err;
 
-	tool_parse_common(&t, argc, argv);
+	tool_parse(&t, argc, argv);
 
 	err = tool_open(&t);
+	if (!err)
+		err = tool_attach(&t);
 	if (err)
 		goto cleanup;
 	err = bpfrun_syscall_fnname(NULL, "execve", fn, sizeof(fn));

@@ -7,21 +7,17 @@
 #include "tool.h"
 #include "../../programs/tcpv4connect_args.h"
 
-static const char usage[] =
-	"Usage: tcpv4connect_args [OPTIONS]\n"
-	"\n"
-	"Trace the kernel's tcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,\n"
-	"int addr_len) with a kprobe that reads its arguments, and print the\n"
-	"destination of each IPv4 TCP connect as\n"
-	"  PID COMM connect to ADDRESS port PORT addr_len N\n"
-	"Runs until Ctrl-C. Needs a kernel with kprobes (CONFIG_KPROBES); without\n"
-	"them it says so and exits 1.\n"
-	"\n"
-	"Options:\n" TOOL_OPTIONS_HELP "\n" TOOL_ENV_HELP
-	"\n"
-	"EXAMPLES:\n"
-	"    sudo tcpv4connect_args          # then, elsewhere: curl http://127.0.0.1/\n"
-	"    sudo tcpv4connect_args -f my.c  # run an edited copy\n";
+static const struct tool_cmd cmd = {
+	.name = "tcpv4connect_args",
+	.doc = "Trace the kernel's tcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,\n"
+	       "int addr_len) with a kprobe that reads its arguments, and print the\n"
+	       "destination of each IPv4 TCP connect as\n"
+	       "  PID COMM connect to ADDRESS port PORT addr_len N\n"
+	       "Runs until Ctrl-C. Needs a kernel with kprobes (CONFIG_KPROBES); without\n"
+	       "them it says so and exits 1.",
+	.examples = "    sudo tcpv4connect_args          # then, elsewhere: curl http://127.0.0.1/\n"
+		    "    sudo tcpv4connect_args -f my.c  # run an edited copy",
+};
 
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
@@ -41,15 +37,8 @@ static const char header[] = "PID    COMM         OUTPUT\n";
 
 int main(int argc, char **argv)
 {
-	struct tool t = { .name = "tcpv4connect_args", .usage = usage };
-	int err;
+	struct tool t = { .cmd = &cmd };
 
-	tool_parse_common(&t, argc, argv);
-
-	err = tool_open(&t);
-	if (err)
-		goto cleanup;
-	err = tool_event_loop(&t, header, on_event, NULL);
-cleanup:
-	return tool_close(&t, err);
+	tool_parse(&t, argc, argv);
+	return tool_run_events(&t, header, on_event, NULL);
 }

@@ -1,39 +1,122 @@
 // SPDX-License-Identifier: Apache-2.0
 #define _GNU_SOURCE
+#include <argp.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tool.h"
+
+/*
+ * Stop requests: SIGINT and SIGTERM are counted, so that a step after the
+ * run (the flush, a map dump) can tell a new request from the one that
+ * ended the run, and each makes the library's cancel fd readable, which
+ * ends its waits (see bpfrun_set_cancel_fd) however close to the start
+ * of one the signal comes.
+ */
+static volatile sig_atomic_t stop_requests;
+static int stop_fd = -1;
+
+static void on_stop(int sig)
+{
+	uint64_t one = 1;
+	int saved = errno;
+
+	(void)sig;
+	stop_requests++;
+	/* the count is what matters; the fd only wakes a wait */
+	(void)!write(stop_fd, &one, sizeof(one));
+	errno = saved;
+}
+
+void tool_handle_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	if (stop_fd < 0) {
+		stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		bpfrun_set_cancel_fd(stop_fd);
+	}
+	/* no SA_RESTART: a blocking read or poll returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int tool_stop_fd(void)
+{
+	return stop_fd;
+}
+
+bool tool_stopped(void)
+{
+	return stop_requests != 0;
+}
+
+unsigned tool_stop_requests(void)
+{
+	return stop_requests;
+}
+
+bool tool_stopped_since(unsigned base)
+{
+	return (unsigned)stop_requests != base;
+}
+
+unsigned tool_stop_rearm(void)
+{
+	uint64_t n;
+
+	/* EAGAIN when there was nothing to drain */
+	if (stop_fd >= 0)
+		(void)!read(stop_fd, &n, sizeof(n));
+	return stop_requests;
+}
+
+/* The library's messages: progress only with -v. */
+static int verbose;
+
+static int tool_print(enum bpfrun_print_level level, const char *fmt,
+		      va_list ap)
+{
+	if (level == BPFRUN_INFO && !verbose)
+		return 0;
+	return bpfrun_print_stderr(level, fmt, ap);
+}
+
+/* argv[0] as the user typed it, without libtool's lt- of the build tree */
+static char *short_name(char *argv0)
+{
+	char *name = strrchr(argv0, '/');
+
+	name = name ? name + 1 : argv0;
+	if (!strncmp(name, "lt-", 3))
+		name += 3;
+	return name;
+}
 
 void tool_usage_error(struct tool *t, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", t->name);
+	(void)t;
+	fprintf(stderr, "%s: ", program_invocation_short_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n",
-		program_invocation_short_name);
+	/* as argp says it */
+	fprintf(stderr, "\nTry `%s --help' or `%s --usage' for more information.\n",
+		program_invocation_short_name, program_invocation_short_name);
 	exit(2);
-}
-
-void tool_parse_common(struct tool *t, int argc, char **argv)
-{
-	static const struct option longopts[] = { TOOL_LONGOPTS, { 0 } };
-	int c;
-
-	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1)
-		if (tool_option(t, c, optarg))
-			tool_usage_error(t, "unknown option");
-	if (optind < argc)
-		tool_usage_error(t, "unexpected argument '%s'", argv[optind]);
 }
 
 int tool_add_cflag(struct tool *t, const char *flag)
@@ -42,6 +125,21 @@ int tool_add_cflag(struct tool *t, const char *flag)
 		return -E2BIG;
 	t->cflags[t->ncflags++] = flag;
 	return 0;
+}
+
+void tool_add_value(struct tool *t, const char *name, long long value)
+{
+	size_t i;
+
+	for (i = 0; i < t->nvalues; i++)
+		if (!strcmp(t->values[i].name, name))
+			break;
+	if (i == BPFRUN_MAX_VALUES)
+		tool_usage_error(t, "too many values for the program");
+	t->values[i].name = name;
+	t->values[i].value = value;
+	if (i == t->nvalues)
+		t->nvalues++;
 }
 
 int tool_parse_pid(struct tool *t, const char *arg)
@@ -56,13 +154,6 @@ int tool_parse_pid(struct tool *t, const char *arg)
 		tool_usage_error(t, "bad PID '%s' (a process id: 1 to %d)", arg,
 				 INT_MAX);
 	return pid;
-}
-
-void tool_pid_option(struct tool *t, const char *arg)
-{
-	snprintf(t->pidflag, sizeof(t->pidflag), "-DFILTER_PID=%d",
-		 tool_parse_pid(t, arg));
-	tool_add_cflag(t, t->pidflag);
 }
 
 double tool_parse_seconds(struct tool *t, const char *arg)
@@ -80,62 +171,173 @@ double tool_parse_seconds(struct tool *t, const char *arg)
 	return s;
 }
 
-int tool_option(struct tool *t, int c, const char *arg)
+long tool_parse_count(struct tool *t, const char *what, const char *arg,
+		      long max)
 {
-	switch (c) {
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > max)
+		tool_usage_error(t, "bad %s '%s' (1 to %ld)", what, arg, max);
+	return v;
+}
+
+/* The common options: every command has them. */
+enum {
+	OPT_HEADERS = 0x100,
+	OPT_NO_CACHE,
+};
+
+static const struct argp_option common_options[] = {
+	{ "program", 'f', "FILE", 0,
+	  "compile FILE instead of the installed program", 0 },
+	{ "headers", OPT_HEADERS, "MODE", 0,
+	  "kernel headers: auto, btf or a directory (default: $BPFRUN_HEADERS, else auto)", 0 },
+	{ "no-cache", OPT_NO_CACHE, NULL, 0,
+	  "compile even when a cached build is current", 0 },
+	{ "verbose", 'v', NULL, 0, "say which headers and probes are used", 0 },
+	/* bcc's tools take -h: the same as argp's -? */
+	{ NULL, 'h', NULL, OPTION_HIDDEN, NULL, 0 },
+	{ 0 }
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	struct tool *t = state->input;
+
+	switch (key) {
 	case 'f':
 		t->program = arg;
 		return 0;
-	case 'H':
+	case OPT_HEADERS:
 		t->headers = arg;
 		return 0;
-	case 'N':
+	case OPT_NO_CACHE:
 		t->no_cache = true;
 		return 0;
 	case 'v':
 		t->verbose++;
 		return 0;
 	case 'h':
-		fputs(t->usage, stdout);
-		exit(0);
-	case 'V':
-		printf("%s (bpfrun) %s\n", program_invocation_short_name,
-		       bpfrun_version());
-		exit(0);
-	case '?':
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-			program_invocation_short_name);
-		exit(2);
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		return 0;
 	}
-	return -1;
+	return ARGP_ERR_UNKNOWN;
+}
+
+static const struct argp common_argp = {
+	.options = common_options,
+	.parser = common_parse,
+};
+
+/* The shared options, then the command's own. */
+static error_t cmd_parse(int key, char *arg, struct argp_state *state)
+{
+	struct tool *t = state->input;
+	int err;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = t;
+		return 0;
+	case 'p':
+		t->pid = tool_parse_pid(t, arg);
+		tool_add_value(t, "FILTER_PID", t->pid);
+		return 0;
+	case 'd':
+		t->duration = tool_parse_seconds(t, arg);
+		return 0;
+	case 'x':
+		tool_add_cflag(t, "-DFAILED_ONLY");
+		return 0;
+	}
+	if (t->cmd->option) {
+		err = t->cmd->option(t, key, arg, state);
+		if (err != ARGP_ERR_UNKNOWN)
+			return err;
+	}
+	if (key == ARGP_KEY_ARG && !t->cmd->args_doc)
+		argp_error(state, "unexpected argument '%s'", arg);
+	return ARGP_ERR_UNKNOWN;
+}
+
+static void print_version(FILE *out, struct argp_state *state)
+{
+	fprintf(out, "%s (bpfrun) %s\n", state->name, bpfrun_version());
+}
+
+#define ENV_HELP                                                              \
+	"ENVIRONMENT:\n"                                                       \
+	"  BPFRUN_PROGRAM_DIR  where to find programs/NAME.c\n"                 \
+	"  BPFRUN_HEADERS      default for --headers\n"                         \
+	"  BPFRUN_CACHE_DIR    where compiled programs are kept\n"              \
+	"                      (default: /var/cache/bpfrun)"
+
+void tool_parse(struct tool *t, int argc, char **argv)
+{
+	const struct tool_cmd *c = t->cmd;
+	struct argp_child children[] = {
+		{ &common_argp, 0, "Common options:", 10 },
+		{ 0 }
+	};
+	struct argp argp = {
+		.options = c->options,
+		.parser = cmd_parse,
+		.args_doc = c->args_doc,
+		.children = children,
+	};
+	char *doc;
+
+	if (asprintf(&doc, "%s\v" ENV_HELP "\n\nEXAMPLES:\n%s", c->doc,
+		     c->examples) < 0) {
+		fprintf(stderr, "%s: out of memory\n", c->name);
+		exit(1);
+	}
+	argp.doc = doc;
+	/* getopt's messages name argv[0] */
+	if (argc > 0)
+		argv[0] = program_invocation_short_name = short_name(argv[0]);
+	t->trace = c->trace;
+	argp_program_version_hook = print_version;
+	argp_err_exit_status = 2;
+	argp_parse(&argp, argc, argv, 0, NULL, t);
+	free(doc);
 }
 
 int tool_open(struct tool *t)
 {
 	BPFRUN_OPTS(bpfrun_opts, opts, .cflags = t->cflags,
 		    .ncflags = t->ncflags, .headers = t->headers,
-		    .verbose = t->verbose, .no_cache = t->no_cache);
+		    .no_cache = t->no_cache, .values = t->values,
+		    .nvalues = t->nvalues);
 	char path[PATH_MAX];
 	int err;
 
+	verbose = t->verbose;
+	bpfrun_set_print(tool_print);
 	err = bpfrun_need_root();
 	if (err)
 		return err;
 	bpfrun_raise_memlock();
-	err = bpfrun_find_program(t->name, t->program, path, sizeof(path));
+	err = bpfrun_find_program(t->cmd->name, t->program, path, sizeof(path));
 	if (err)
 		return err;
-	if (t->trace) {
+	if (t->trace && !t->tp) {
 		err = bpfrun_trace_pipe_open(&t->tp);
 		if (err)
 			return err;
 	}
-	bpfrun_handle_signals();
-	err = bpfrun_open(&t->b, path, &opts);
-	if (err)
-		return err;
+	tool_handle_signals();
+	return bpfrun_open(&t->b, path, &opts);
+}
+
+int tool_attach(struct tool *t)
+{
 	/* as bcc's BPF() does: kprobe__X and friends attach themselves */
-	err = bpfrun_attach_auto(t->b);
+	int err = bpfrun_attach_auto(t->b);
+
 	return err < 0 ? err : 0;
 }
 
@@ -159,27 +361,27 @@ int tool_trace_loop(struct tool *t)
 	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");
 	while ((err = bpfrun_trace_pipe_read(t->tp, &f, -1)) > 0)
 		printf("%-6d %-12.12s %s\n", f.pid, f.task, f.msg);
-	if (err < 0)
+	if (err < 0 && err != -EINTR)
 		return err;
 	/*
 	 * Stopped: the lines written before are shown too, for a second at
 	 * most (trace_pipe is everyone's) or until a second stop request.
 	 */
 	bpfrun_detach(t->b);
-	base = bpfrun_stop_requests();
+	base = tool_stop_rearm();
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec++;
 	while ((err = bpfrun_trace_pipe_read(t->tp, &f, 0)) > 0) {
 		printf("%-6d %-12.12s %s\n", f.pid, f.task, f.msg);
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		if (bpfrun_stopped_since(base) || ts.tv_sec > end.tv_sec ||
+		if (tool_stopped_since(base) || ts.tv_sec > end.tv_sec ||
 		    (ts.tv_sec == end.tv_sec && ts.tv_nsec >= end.tv_nsec))
 			break;
 	}
 	if (bpfrun_trace_pipe_overrun(t->tp))
 		fprintf(stderr,
 			"%s: the kernel's trace buffer overwrote %llu unread lines (of any program: trace_pipe is shared)\n",
-			t->name, bpfrun_trace_pipe_overrun(t->tp));
+			t->cmd->name, bpfrun_trace_pipe_overrun(t->tp));
 	return err < 0 ? err : 0;
 }
 
@@ -193,21 +395,46 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 	err = bpfrun_events_open(t->b, "events", &o, &ev);
 	if (err)
 		return err;
+	/* attached once the buffers are read: no event before goes unseen */
+	err = tool_attach(t);
+	if (err) {
+		bpfrun_events_close(ev);
+		return err;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fputs(header, stdout);
-	while (!bpfrun_stopped()) {
-		err = bpfrun_events_poll(ev, -1);
-		if (err < 0 && err != -EINTR)
-			break;
-	}
-	if (err >= 0 || err == -EINTR) {
+	while ((err = bpfrun_events_poll(ev, -1)) >= 0)
+		;
+	if (err == -EINTR) {
 		/* what the kernel wrote before the stop is shown too */
+		tool_stop_rearm();
 		bpfrun_detach(t->b);
 		err = bpfrun_events_flush(ev);
 	}
 	if (bpfrun_events_lost(ev))
-		fprintf(stderr, "%s: %llu events lost in all\n", t->name,
+		fprintf(stderr, "%s: %llu events lost in all\n", t->cmd->name,
 			bpfrun_events_lost(ev));
 	bpfrun_events_close(ev);
 	return err < 0 ? err : 0;
+}
+
+int tool_run_trace(struct tool *t)
+{
+	int err = tool_open(t);
+
+	if (!err)
+		err = tool_attach(t);
+	if (!err)
+		err = tool_trace_loop(t);
+	return tool_close(t, err);
+}
+
+int tool_run_events(struct tool *t, const char *header, bpfrun_event_fn fn,
+		    void *ctx)
+{
+	int err = tool_open(t);
+
+	if (!err)
+		err = tool_event_loop(t, header, fn, ctx);
+	return tool_close(t, err);
 }

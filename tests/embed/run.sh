@@ -4,7 +4,8 @@
 # libbpfrun through pkg-config alone, and run a tracepoint program with it
 # (root). Checks that the library exports only bpfrun_* names, that the
 # host's own pr_err is not called, that nothing reaches stderr but through
-# the host's print function, and the count the program made.
+# the host's print function, that no signal action changed, that a readable
+# cancel fd ends a compile with -EINTR, and the count the program made.
 # Usage: tests/embed/run.sh DESTDIR PREFIX
 set -uo pipefail
 dest=$1 prefix=${2:-/usr/local}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The runner, bpfrun FILE.c, in four parts: the command and its loop
+ * (bpfrun.c), what it prints while the program runs (runner_out.c: events
+ * and bpf_trace_printk() lines), the maps it prints at the end
+ * (runner_maps.c) and --watch's watcher (runner_watch.c).
+ */
+#ifndef BPFRUN_RUNNER_H
+#define BPFRUN_RUNNER_H
+
+#include <sys/types.h>
+
+#include "decode.h"
+#include "tool.h"
+
+struct probe_arg {
+	enum bpfrun_kind kind;
+	char *func, *target;
+};
+
+struct out_table {
+	const char *name;
+	struct dtype *type;	/* NULL: shown as hex */
+	struct dcol *cols;
+	size_t ncols;
+	bool header_done, hex;
+};
+
+struct run {
+	struct tool t;
+	struct probe_arg probes[64];
+	size_t nprobes;
+	int json;
+	bool list;		/* -l */
+	const char *arg;	/* FILE.c, or -l's GLOB or PROBE */
+	const char *cmd;
+	bool watch_on;		/* --watch */
+	struct watch *watch;
+	bool changed;		/* a watched file changed: run it again */
+	bool again;		/* this run is one of --watch's reruns */
+	pid_t child;
+	int child_pipe;		/* written to let the command exec */
+	int child_status;
+	bool child_done;
+	size_t pages;		/* -b: per-CPU perf buffer pages */
+	char **formats;		/* bpf_trace_printk() formats of the file */
+	size_t nformats;
+	bool show_all_printk;
+	struct out_table *outs;
+	size_t nouts;
+	struct dtype **known;	/* every table's key and leaf types */
+	size_t nknown;
+};
+
+/* runner_out.c */
+/* stdout line buffered on a terminal, in large blocks to a file or pipe */
+void out_setup(void);
+/* A line was printed: write the buffer out once it holds enough. */
+void out_line_done(void);
+/*
+ * Keep the literal formats @src gives bpf_trace_printk(), to tell our
+ * trace_pipe lines from other programs'. Returns whether it calls
+ * bpf_trace_printk at all, or -errno.
+ */
+int out_scan_formats(struct run *r, const char *src);
+/* A trace_pipe line, if it is ours. */
+void out_printk(struct run *r, const struct bpfrun_trace_fields *f);
+/* The decoders of every output table, and its events opened in @ev. */
+int out_open(struct run *r, struct bpfrun_events **ev);
+void out_free(struct run *r);
+
+/* runner_watch.c */
+struct watch;
+int watch_open(struct watch **w);
+/*
+ * Watch @path and the files @b's compile read from now on; with @b NULL
+ * (its compile failed) the last set stays, or @path alone.
+ */
+int watch_set(struct watch *w, const struct bpfrun *b, const char *path);
+/* Did a watched file change? Does not wait (but lets a save settle). */
+bool watch_changed(struct watch *w);
+/* Until a watched file changes (0) or a stop request (-EINTR). */
+int watch_wait(struct watch *w);
+void watch_close(struct watch *w);
+
+/* runner_maps.c */
+/*
+ * Every hash and array map, as a table or a histogram. -EINTR: a new stop
+ * request cut the dump short (said on stderr).
+ */
+int maps_print(struct run *r);
+
+#endif
