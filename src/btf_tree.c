@@ -38,7 +38,8 @@
  *    header, carries the kernel's integer typedefs (u64, dev_t, sector_t,
  *    ...) taken from the BTF; kconfig.h carries the running kernel's
  *    config (/proc/config.gz) when the BTF is the running kernel's.
- *  - Trailing flexible arrays get one element, see grow_flex_arrays().
+ *  - Trailing flexible arrays get one element, see gen_grow_flex_arrays()
+ *    in btf_gen.c.
  *
  * What it cannot do: types of modules that are not in vmlinux's BTF (NFS,
  * XFS: /sys/kernel/btf/<module>) are missing, and a program that carries
