@@ -4,14 +4,29 @@
  * arrives until SIGINT, print "received N lost M". With --no-read the
  * program is attached and nobody reads: the generator's baseline.
  */
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "bpfrun.h"
 
 static unsigned long long received;
+static volatile sig_atomic_t stop;
+static int stop_fd;
+
+/* the host's signal handling, as the library wants it: a cancel fd */
+static void on_sigint(int sig)
+{
+	uint64_t one = 1;
+
+	(void)sig;
+	stop = 1;
+	(void)!write(stop_fd, &one, sizeof(one));
+}
 
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
@@ -36,7 +51,9 @@ int main(int argc, char **argv)
 	}
 	if (wk)
 		o.wakeup_events = atoi(wk);
-	bpfrun_handle_signals();
+	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	bpfrun_set_cancel_fd(stop_fd);
+	signal(SIGINT, on_sigint);
 	err = bpfrun_open(&b, argv[1], &bo);
 	if (!err && !no_read)
 		err = bpfrun_events_open(b, "events", &o, &ev);
@@ -46,14 +63,19 @@ int main(int argc, char **argv)
 		goto out;
 	printf("ready\n");
 	fflush(stdout);
-	while (!bpfrun_stopped()) {
+	while (!stop) {
 		if (no_read)
 			pause();	/* until SIGINT: the program runs, unread */
 		else if (bpfrun_events_poll(ev, 100) < 0)
 			break;
 	}
-	if (ev)
-		bpfrun_events_poll(ev, 0);
+	if (ev) {
+		uint64_t n;
+
+		(void)!read(stop_fd, &n, sizeof(n));	/* the flush may wait */
+		bpfrun_detach(b);
+		bpfrun_events_flush(ev);
+	}
 	printf("received %llu lost %llu\n", received,
 	       ev ? bpfrun_events_lost(ev) : 0);
 out:

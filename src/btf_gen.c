@@ -286,6 +286,18 @@ int gen_write_dump(struct gen *g)
 	return tree_close(f, err);
 }
 
+/* The BTF as dumped (renamed, arrays grown): what btf_subset() reads. */
+int gen_write_btf(struct gen *g)
+{
+	const void *raw;
+	__u32 size;
+
+	raw = btf__raw_data(g->btf, &size);
+	if (!raw)
+		return -ENOMEM;
+	return tree_write(g->dirfd, SUBSET_BTF, (const char *)raw, size);
+}
+
 int gen_write_vmlinux_h(struct gen *g)
 {
 	struct sbuf b = { 0 };
@@ -302,7 +314,9 @@ int gen_write_vmlinux_h(struct gen *g)
 	for (i = 0; i < g->wrap.n; i++)
 		sb_printf(&b, "#pragma push_macro(\"%s\")\n#undef %s\n",
 			  g->wrap.v[i], g->wrap.v[i]);
-	sb_printf(&b, "\n#include <bpfrun/vmlinux_types.h>\n\n");
+	/* a compile may be given just the types its program names */
+	sb_printf(&b, "\n#ifdef " SUBSET_MACRO "\n#include " SUBSET_MACRO
+		      "\n#else\n#include <bpfrun/vmlinux_types.h>\n#endif\n\n");
 	for (i = g->wrap.n; i-- > 0;)
 		sb_printf(&b, "#pragma pop_macro(\"%s\")\n", g->wrap.v[i]);
 	sb_printf(&b, "\n#include <bpfrun/kmacros.h>\n\n#endif\n");

@@ -18,10 +18,14 @@
 #include "internal.h"
 
 /* Bump whenever the generated tree changes for the same inputs. */
-#define FORMAT_VERSION		2
+#define FORMAT_VERSION		3
 #define DEFAULT_BTF		"/sys/kernel/btf/vmlinux"
 #define RENAME_PREFIX		"__vmlinux_"
 #define STAMP_NAME		"bpfrun-btf-tree.txt"
+/* the BTF the tree's types were dumped from, for btf_subset() */
+#define SUBSET_BTF		"include/bpfrun/vmlinux.btf"
+/* defined to a file name: vmlinux.h includes it instead of all the types */
+#define SUBSET_MACRO		"BPFRUN_TYPES_H"
 
 /* sbuf.c: a growable text buffer; errors stick: check ->err at the end. */
 struct sbuf {
@@ -52,6 +56,11 @@ struct cnames {
 	struct nameset enum_tags;	/* tags of enums, also in ->tags */
 	struct nameset enumerators;
 	struct nameset typedefs;
+	/* with ->uses set: every identifier, in #define bodies too, and the
+	 * files of #include "FILE" (what a program's types are found from) */
+	bool uses;
+	struct nameset idents;
+	struct nameset includes;
 	int err;
 };
 void scan_c(struct cnames *c, const char *s, size_t len);
@@ -96,6 +105,14 @@ static inline const char *btf_name(const struct btf *btf, __u32 off)
 	return s ? s : "";
 }
 
+/*
+ * btf_subset.c: the C of the kernel types the program at @path (and the
+ * headers it includes with "...", beside it or in a -I DIR of @cflags)
+ * names, from the BTF header tree @tree.
+ */
+int btf_subset(const char *tree, const char *path, const char *const *cflags,
+	       size_t ncflags, struct sbuf *out);
+
 /* btf_layout.c: the tree's files, and the order they are made in. */
 /* Write the tree for @g into g->dirfd, its stamp carrying @key. */
 int btf_gen_tree(struct gen *g, const char *key);
@@ -113,6 +130,7 @@ int gen_grow_flex_arrays(struct gen *g);
 /* Fill g->wrap and g->km_enums from every identifier of the dump. */
 int gen_check_identifiers(struct gen *g);
 int gen_write_dump(struct gen *g);	/* include/bpfrun/vmlinux_types.h */
+int gen_write_btf(struct gen *g);	/* SUBSET_BTF */
 int gen_write_vmlinux_h(struct gen *g);	/* include/bpfrun/vmlinux.h */
 /* linux/types.h's text: the kernel's integer typedefs. */
 int gen_types_h(struct gen *g, struct sbuf *b);

@@ -355,6 +355,8 @@ int btf_gen_tree(struct gen *g, const char *key)
 	if (!err)
 		err = gen_write_dump(g);
 	if (!err)
+		err = gen_write_btf(g);
+	if (!err)
 		err = gen_write_vmlinux_h(g);
 	if (!err)
 		err = gen_write_kmacros(g);

@@ -110,8 +110,9 @@ static int memo_key(char *key, size_t len)
 	if (err)
 		return err;
 	file_identity(LIBBCC_SONAME, lib, sizeof(lib));
-	return snprintf(key, len, "btf tree 2, boot %s, libbcc %s", id, lib) >=
-			       (int)len ? -ENAMETOOLONG : 0;
+	/* a new generator makes new trees: its format is part of the key */
+	return snprintf(key, len, "btf tree %d in the store, boot %s, libbcc %s",
+			FORMAT_VERSION, id, lib) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
 static int memo_read(char *tree, size_t len)

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,9 @@
 #include <string.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -31,6 +34,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "btf_gen.h"
 #include "internal.h"
 
 static struct {
@@ -274,7 +278,7 @@ struct said {
 };
 
 static void stderr_release(int fd, int saved, const char *path,
-			   struct said *said)
+			   struct said *said, bool show)
 {
 	char buf[4096], *line = NULL, *text = NULL;
 	size_t cap = 0, len = 0;
@@ -316,7 +320,7 @@ static void stderr_release(int fd, int saved, const char *path,
 	free(line);
 	fclose(f);
 	fclose(out);
-	if (len)
+	if (len && show)
 		pr_level(BPFRUN_OUTPUT, "%s", text);
 	free(text);
 }
@@ -381,7 +385,9 @@ static int read_deps(int fd, const char *cwd, struct image_deps *deps)
 			target = n == 0 || name[n - 1] != ':';
 			continue;
 		}
-		if (strstr(name, "/virtual/") == name)
+		/* libbcc's own, and the type subset (a memfd) */
+		if (strstr(name, "/virtual/") == name ||
+		    strstr(name, "/proc/self/fd/") == name)
 			continue;
 		if (name[0] == '/')
 			snprintf(full, sizeof(full), "%s", name);
@@ -391,6 +397,71 @@ static int read_deps(int fd, const char *cwd, struct image_deps *deps)
 	}
 	free(text);
 	return err;
+}
+
+/*
+ * libbcc's compile asks one thing of /proc/kallsyms: whether the kernel
+ * has bpf_probe_read_kernel (BFrontendAction::DoMiscWorkAround). To know
+ * it, it reads and indexes every kernel symbol: 230 ms here, more than the
+ * rest of a small program's compile. The compile's child has a mount
+ * namespace of its own, where /proc/kallsyms is a one-line file that gives
+ * libbcc the same answer, asked of the kernel itself (does the verifier
+ * know the helper?). Where the namespace cannot be made (no
+ * CAP_SYS_ADMIN), libbcc reads the real file.
+ */
+static void small_kallsyms(void)
+{
+	static const char line[] = "ffffffff81000000 T bpf_probe_read_kernel\n";
+	static const char dir[] = "/dev/shm", file[] = "/dev/shm/kallsyms";
+	int fd, has, ok;
+
+	has = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+				      BPF_FUNC_probe_read_kernel, NULL);
+	if (has < 0)
+		return;	/* cannot tell: let libbcc read it */
+	/* a tmpfs of the namespace's own holds the file while it is bound */
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("bpfrun", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=16k"))
+		return;
+	fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0444);
+	ok = fd >= 0 &&
+	     (!has || write(fd, line, sizeof(line) - 1) == sizeof(line) - 1);
+	if (fd >= 0)
+		close(fd);
+	ok = ok && !mount(file, "/proc/kallsyms", NULL, MS_BIND, NULL);
+	umount2(dir, MNT_DETACH);
+	if (ok)
+		pr_info("libbcc's question to /proc/kallsyms answered: bpf_probe_read_kernel %s\n",
+			has ? "exists" : "does not exist");
+}
+
+/*
+ * In BTF mode, the kernel types the program names, in a memfd for the
+ * compile (see btf_subset.c), or -1 for the whole tree.
+ */
+static int type_subset(const char *path, const char *const *cflags,
+		       size_t ncflags, const struct headers_choice *h)
+{
+	struct sbuf sb = { 0 };
+	int fd = -1, err;
+
+	if (h->kind != HEADERS_BTF)
+		return -1;
+	err = btf_subset(h->dir, path, cflags, ncflags, &sb);
+	if (!err) {
+		fd = memfd_create("bpfrun-types", 0);
+		if (fd >= 0 && write(fd, sb.s, sb.len) != (ssize_t)sb.len) {
+			close(fd);
+			fd = -1;
+		}
+		err = fd < 0 ? -EIO : 0;
+	}
+	if (err)
+		pr_info("%s: no subset of the kernel types (%s): compiling with every one\n",
+			path, strerror(-err));
+	sb_free(&sb);
+	return fd;
 }
 
 /*
@@ -464,7 +535,7 @@ static int child_compile(int sock, const char *path,
 			 const char *const *cflags, size_t ncflags,
 			 const struct headers_choice *h)
 {
-	char dir[PATH_MAX], incl[PATH_MAX + 2], depf[64];
+	char dir[PATH_MAX], incl[PATH_MAX + 2], depf[64], subdef[64];
 	/* what newer kernel headers trip in clang 14: not the program's fault */
 	static const char *const quiet[] = { "-Wno-duplicate-decl-specifier",
 					     "-Wno-ignored-attributes" };
@@ -472,7 +543,7 @@ static int child_compile(int sock, const char *path,
 	struct image_deps deps = { 0 };
 	struct bpfrun b = { 0 };
 	struct said said = { 0 };
-	int err, cfd, saved = -1, depfd, imgfd;
+	int err, cfd, saved = -1, depfd, imgfd, subfd;
 	const char **argv;
 	char *img;
 	size_t i, n, len;
@@ -514,7 +585,7 @@ static int child_compile(int sock, const char *path,
 	/* the program's own directory, for its shared event header */
 	snprintf(dir, sizeof(dir), "%s", path);
 	snprintf(incl, sizeof(incl), "-I%s", dirname(dir));
-	argv = calloc(ncflags + ARRAY_SIZE(quiet) + 4, sizeof(*argv));
+	argv = calloc(ncflags + ARRAY_SIZE(quiet) + 5, sizeof(*argv));
 	if (!argv)
 		return ENOMEM;
 	for (n = 0; n < ARRAY_SIZE(quiet); n++)
@@ -526,10 +597,29 @@ static int child_compile(int sock, const char *path,
 	argv[n++] = "-MD";
 	argv[n++] = "-MF";
 	argv[n++] = depf;
+	subfd = type_subset(path, cflags, ncflags, h);
+	if (subfd >= 0) {
+		snprintf(subdef, sizeof(subdef),
+			 "-D" SUBSET_MACRO "=\"/proc/self/fd/%d\"", subfd);
+		argv[n++] = subdef;
+	}
 
+	small_kallsyms();
 	cfd = stderr_catch(&saved);
 	m = bcc.create_c(path, 0, argv, n, true, NULL);
-	stderr_release(cfd, saved, path, &said);
+	if (!m && subfd >= 0) {
+		/* a type it reaches in a way the subset did not see */
+		stderr_release(cfd, saved, path, &said, false);
+		memset(&said, 0, sizeof(said));
+		pr_info("%s: the compile with the kernel types it names failed: compiling with every one\n",
+			path);
+		n--;
+		if (ftruncate(depfd, 0))
+			return errno;
+		cfd = stderr_catch(&saved);
+		m = bcc.create_c(path, 0, argv, n, true, NULL);
+	}
+	stderr_release(cfd, saved, path, &said, true);
 	if (!m && said.map_failed) {
 		pr_err("%s: the program's maps cannot be created (libbcc's message above): check the table sizes and max_entries\n",
 		       path);
@@ -553,6 +643,11 @@ static int child_compile(int sock, const char *path,
 	compile_dir(h, dir, sizeof(dir));
 	if (!err)
 		err = read_deps(depfd, dir, &deps);
+	/* what the subset was made from */
+	if (!err && subfd >= 0 && m) {
+		snprintf(dir, sizeof(dir), "%s/" SUBSET_BTF, h->dir);
+		err = deps_add(&deps, dir);
+	}
 	if (!err)
 		err = image_encode(&b, &deps, &img, &len);
 	if (err)

@@ -27,6 +27,8 @@ void cnames_free(struct cnames *c)
 	ns_free(&c->enum_tags);
 	ns_free(&c->enumerators);
 	ns_free(&c->typedefs);
+	ns_free(&c->idents);
+	ns_free(&c->includes);
 }
 
 void cnames_sort(struct cnames *c)
@@ -36,6 +38,8 @@ void cnames_sort(struct cnames *c)
 	ns_sort(&c->enum_tags);
 	ns_sort(&c->enumerators);
 	ns_sort(&c->typedefs);
+	ns_sort(&c->idents);
+	ns_sort(&c->includes);
 }
 
 static void cn_add(struct cnames *c, struct nameset *s, const char *p,
@@ -90,6 +94,15 @@ static const char *scan_directive(struct cnames *c, const char *p,
 			;
 		if (p > w && is_ident0(*w))
 			cn_add(c, &c->macros, w, p - w);
+	} else if (c->uses && p - w == 7 && !memcmp(w, "include", 7)) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && *p == '"') {
+			for (w = ++p; p < end && *p != '"' && *p != '\n'; p++)
+				;
+			if (p < end && *p == '"' && p > w)
+				cn_add(c, &c->includes, w, p - w);
+		}
 	}
 	while (p < end && *p != '\n') {
 		if (*p == '/' && p + 1 < end && (p[1] == '*' || p[1] == '/')) {
@@ -98,6 +111,14 @@ static const char *scan_directive(struct cnames *c, const char *p,
 		}
 		if (*p == '\\' && p + 1 < end && p[1] == '\n')
 			p++;
+		/* a macro's body names what it expands to */
+		if (c->uses && is_ident0((unsigned char)*p) &&
+		    !is_ident((unsigned char)p[-1])) {
+			for (w = p; p < end && is_ident((unsigned char)*p); p++)
+				;
+			cn_add(c, &c->idents, w, p - w);
+			continue;
+		}
 		p++;
 	}
 	return p;
@@ -173,6 +194,8 @@ void scan_c(struct cnames *c, const char *s, size_t len)
 		}
 
 		if (t.kind == TOK_IDENT) {
+			if (c->uses)
+				cn_add(c, &c->idents, t.p, t.len);
 			if (depth == enum_depth && enum_item && !parens) {
 				const char *q = p;
 
