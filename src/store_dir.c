@@ -11,25 +11,27 @@
  * carries the whole key.
  *
  * What a read checks, and why it stays cheap. A warm start reads the BTF
- * tree's entry every time, and hashing its 3 MB (180 files) takes about
- * 13 ms, three times a whole warm start. So each read checks that the
- * entry is a directory root owns and only root may write, that the
- * manifest is whole and is this key's (its own hash, 22 KiB: 0.13 ms),
- * and that every listed directory, file and symlink is there with its
- * type, mode, owner, size and mtime (one fstatat each, relative to its
- * directory: 0.4 ms for 205 entries in a fresh process). Writing into the
- * tree, planting a file in one of its directories (the directory's mtime),
- * truncating, replacing or chmod'ing a file all change one of those. The
- * bytes themselves are hashed when the entry is made (the manifest is
- * computed from what lies on disk, not from what the writer meant to
- * write) and again at the first read of every boot, which catches damage
- * that keeps sizes and mtimes (a bit flipped on disk); a memo entry says
- * that this boot has done so (0.04 ms to look up). Measured on the
- * development VM (2 CPUs, shared): btf_tree_get() in a fresh process went
- * from 0.15 ms (a stamp read) to 0.75 ms; bpfrun's warm start, exec to
- * attached, from 4.3-4.6 ms to 4.9-5.1 ms at a load of 2. The stats are
- * two thirds of it: checking only what a compile is about to read would
- * need a hook between a cache miss and the compile (program.c).
+ * tree's entry every time, and hashing its 8.6 MB (181 files, the BTF
+ * among them) takes 40 to 120 ms, ten to twenty-five warm starts. So a
+ * read checks that the entry is a directory root owns and only root may
+ * write, that the manifest is whole and is this key's (its own hash,
+ * 22 KiB: 0.13 ms), and that every listed directory, file and symlink is
+ * there with its type, mode, owner, size and mtime (one fstatat each,
+ * relative to its directory: 0.4 ms for 206 entries in a fresh process).
+ * Writing into the tree, planting a file in one of its directories (the
+ * directory's mtime), truncating, replacing or chmod'ing a file all change
+ * one of those. Every byte is hashed when the entry is first trusted: at
+ * its commit (the manifest is computed from what lies on disk, not from
+ * what the writer meant to write), and when a commit finds an entry
+ * already there. What a read does not see is damage that keeps size and
+ * mtime (a bit flipped by the disk); the compile that reads such a header
+ * fails or reads wrong types until the entry is made again.
+ *
+ * Measured on the development VM (2 CPUs, shared): btf_tree_get() in a
+ * fresh process went from 0.14 ms (a stamp read) to 0.6 ms; bpfrun's warm
+ * start, exec to attached, from 4.3-4.6 ms to 4.9-5.1 ms at a load of 2.
+ * The stats are two thirds of it: checking only what a compile is about to
+ * read would need a hook between a cache miss and the compile (program.c).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -347,38 +349,18 @@ static int check_line(struct dir_cache *c, char *line, bool full)
 }
 
 /*
- * The memo key saying that @path, with the manifest entry @man, was hashed
- * in full this boot. The manifest is named by the hash it carries (bytes
- * 8 to 72 of a store entry), which store_decode() has checked.
- */
-static int verified_key(const char *path, const char *man, char *key,
-			size_t klen)
-{
-	char id[64];
-	int err = boot_id(id, sizeof(id));
-
-	if (err)
-		return err;
-	snprintf(key, klen, "store dir verified\nboot %s\nmanifest %.64s\nentry %s",
-		 id, man + 8, path);
-	return 0;
-}
-
-/*
  * 0 when @path is the whole entry of @key: -ENOENT when missing, -EPERM
  * when not root's alone, -ESTALE when it is another key's, -EBADMSG when
- * anything differs from its manifest. @full: hash every byte, whatever
- * the boot's memo says.
+ * anything differs from its manifest. @full: hash every byte too.
  */
 static int dir_verify(const char *path, const char *key, bool full)
 {
-	char *data = NULL, *line, *end, *nl, mkey[PATH_MAX + 256];
+	char *data = NULL, *line, *end, *nl;
 	struct dir_cache c = { .fd = -1 };
 	const void *text;
 	size_t len, tlen;
 	struct stat st;
 	int root, fd, err;
-	void *memo;
 
 	root = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (root < 0)
@@ -404,14 +386,6 @@ static int dir_verify(const char *path, const char *key, bool full)
 		err = -ESTALE;
 	if (err)
 		goto out;
-	if (!full && !verified_key(path, data, mkey, sizeof(mkey))) {
-		size_t n;
-
-		if (store_get("memo", mkey, &memo, &n))
-			full = true;
-		else
-			free(memo);
-	}
 	/* the payload is the end of the entry, which read_fd_whole() ends
 	 * with a NUL */
 	end = (char *)text + tlen;
@@ -427,8 +401,6 @@ static int dir_verify(const char *path, const char *key, bool full)
 	}
 	if (c.fd >= 0)
 		close(c.fd);
-	if (!err && full && !verified_key(path, data, mkey, sizeof(mkey)))
-		store_put("memo", mkey, "", 0);
 out:
 	free(data);
 	close(root);
@@ -568,7 +540,7 @@ static int commit_rename(struct store_dir *d)
 
 int store_dir_commit(struct store_dir *d, char *path, size_t len)
 {
-	char dir[PATH_MAX], mkey[PATH_MAX + 256], *slash, *man = NULL;
+	char dir[PATH_MAX], *slash, *man = NULL;
 	int err, pfd;
 
 	if ((size_t)snprintf(path, len, "%s", d->path) >= len) {
@@ -587,9 +559,6 @@ int store_dir_commit(struct store_dir *d, char *path, size_t len)
 		       strerror(-err));
 		goto out;
 	}
-	/* every byte was just hashed from the disk: trusted for this boot */
-	if (!err && !verified_key(d->path, man, mkey, sizeof(mkey)))
-		store_put("memo", mkey, "", 0);
 	snprintf(dir, sizeof(dir), "%s", d->path);
 	slash = strrchr(dir, '/');
 	*slash = '\0';

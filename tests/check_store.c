@@ -405,20 +405,10 @@ START_TEST(test_dir_untrusted)
 }
 END_TEST
 
-/* Remove the memos that say which trees this boot has hashed in full. */
-static void forget_verified(void)
-{
-	char cmd[PATH_MAX + 128];
-
-	snprintf(cmd, sizeof(cmd),
-		 "grep -l 'store dir verified' '%s/memo/'* | xargs -r rm",
-		 cache);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 /*
- * A byte changed with size and mtime kept escapes the cheap check of a
- * warm start, and is caught by the full one, the first read of a boot.
+ * A byte changed with size and mtime kept escapes a read's check (the
+ * cost of a warm start, documented in store_dir.c), and is caught when a
+ * commit finds the entry there: then every byte is hashed.
  */
 START_TEST(test_dir_full_check)
 {
@@ -440,18 +430,13 @@ START_TEST(test_dir_full_check)
 	ts[1] = st.st_mtim;
 	ck_assert_int_eq(utimensat(AT_FDCWD, p, ts, 0), 0);
 	ck_assert_int_eq(store_dir_get("trees", "L", KEY, got, sizeof(got)), 0);
-	forget_verified();
-	ck_assert_int_eq(store_dir_get("trees", "L", KEY, got, sizeof(got)),
-			 -ENOENT);
-	ck_assert_ptr_nonnull(strstr(said, "is damaged"));
+	assert_text(got, "include/a.h", "Int a;\n");
 
-	/* a whole tree passes the full check, which is then remembered */
-	make_tree("L", KEY, "int a;\n", 0, path, sizeof(path));
-	forget_verified();
-	ck_assert_int_eq(store_dir_get("trees", "L", KEY, got, sizeof(got)), 0);
-	snprintf(p, sizeof(p), "grep -lq 'store dir verified' '%s/memo/'*",
-		 cache);
-	ck_assert_int_eq(system(p), 0);
+	/* a second writer of the key does not take it for whole */
+	make_tree("L", KEY, "int b;\n", 0, got, sizeof(got));
+	ck_assert_str_eq(got, path);
+	assert_text(path, "include/a.h", "int b;\n");
+	assert_no_tmp();
 }
 END_TEST
 
