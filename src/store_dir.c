@@ -484,13 +484,10 @@ void store_dir_abort(struct store_dir *d)
 	d->key = NULL;
 }
 
-/*
- * The manifest of what the caller put in d->tmp, written beside it; its
- * bytes in *@entry.
- */
-static int write_manifest(struct store_dir *d, char **entry)
+/* The manifest of what the caller put in d->tmp, written beside it. */
+static int write_manifest(struct store_dir *d)
 {
-	char *text = NULL;
+	char *text = NULL, *entry = NULL;
 	size_t len = 0, n;
 	FILE *m;
 	int err;
@@ -501,13 +498,13 @@ static int write_manifest(struct store_dir *d, char **entry)
 	err = list_tree(d->fd, "", m, 0);
 	if (fclose(m) && !err)
 		err = -ENOMEM;
-	*entry = NULL;
 	if (!err)
-		err = store_encode(d->key, text, len, entry, &n);
+		err = store_encode(d->key, text, len, &entry, &n);
 	if (!err)
-		err = store_write_at(d->fd, MANIFEST, *entry, n);
+		err = store_write_at(d->fd, MANIFEST, entry, n);
 	if (!err && fsync(d->fd))
 		err = -errno;
+	free(entry);
 	free(text);
 	return err;
 }
@@ -540,14 +537,14 @@ static int commit_rename(struct store_dir *d)
 
 int store_dir_commit(struct store_dir *d, char *path, size_t len)
 {
-	char dir[PATH_MAX], *slash, *man = NULL;
+	char dir[PATH_MAX], *slash;
 	int err, pfd;
 
 	if ((size_t)snprintf(path, len, "%s", d->path) >= len) {
 		store_dir_abort(d);
 		return -ENAMETOOLONG;
 	}
-	err = write_manifest(d, &man);
+	err = write_manifest(d);
 	if (err) {
 		pr_err("cannot make the manifest of %s: %s\n", d->tmp,
 		       strerror(-err));
@@ -572,6 +569,5 @@ int store_dir_commit(struct store_dir *d, char *path, size_t len)
 out:
 	/* the old entry, if one was swapped out, or ours, if we lost */
 	store_dir_abort(d);
-	free(man);
 	return err;
 }
