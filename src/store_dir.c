@@ -27,11 +27,12 @@
  * mtime (a bit flipped by the disk); the compile that reads such a header
  * fails or reads wrong types until the entry is made again.
  *
- * Measured on the development VM (2 CPUs, shared): btf_tree_get() in a
- * fresh process went from 0.14 ms (a stamp read) to 0.6 ms; bpfrun's warm
- * start, exec to attached, from 4.3-4.6 ms to 4.9-5.1 ms at a load of 2.
- * The stats are two thirds of it: checking only what a compile is about to
- * read would need a hook between a cache miss and the compile (program.c).
+ * Measured on the development VM (2 CPUs, shared, load 2): btf_tree_get()
+ * in a fresh process went from 0.14 ms (a stamp read) to 0.52 ms; bpfrun's
+ * warm start, exec to attached, from 3.5-3.7 ms to 4.2-4.3 ms (medians of
+ * 150 runs, the two builds taking turns). The stats are two thirds of it:
+ * checking only what a compile is about to read would need a hook between
+ * a cache miss and the compile (program.c).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
