@@ -11,6 +11,7 @@ int main(void)
 
 	srunner_add_suite(sr, make_trace_pipe_suite());
 	srunner_add_suite(sr, make_attach_suite());
+	srunner_add_suite(sr, make_attach_bcc_suite());
 	srunner_add_suite(sr, make_program_suite());
 	srunner_add_suite(sr, make_headers_suite());
 	srunner_add_suite(sr, make_btf_tree_suite());

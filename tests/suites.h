@@ -7,6 +7,7 @@
 Suite *make_kallsyms_suite(void);
 Suite *make_trace_pipe_suite(void);
 Suite *make_attach_suite(void);
+Suite *make_attach_bcc_suite(void);
 Suite *make_program_suite(void);
 Suite *make_headers_suite(void);
 Suite *make_btf_tree_suite(void);

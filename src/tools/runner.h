@@ -24,6 +24,7 @@ struct out_table {
 	struct dcol *cols;
 	size_t ncols;
 	bool header_done, hex;
+	struct json_object *line, *event;	/* --json: the line, its value */
 };
 
 struct run {

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "printk_fmt.h"
 #include "runner.h"
 
@@ -103,31 +105,31 @@ static bool printk_ours(const struct run *r, const char *msg)
 	return false;
 }
 
+/* {"printk":MSG,"pid":PID,"comm":COMM}: trace_pipe lines name no table */
+static int printk_json(const struct bpfrun_trace_fields *f)
+{
+	struct json_object *o = json_object_new_object();
+	int err;
+
+	err = djson_add(o, "printk", djson_bytes(f->msg, strlen(f->msg)));
+	if (!err)
+		err = djson_add(o, "pid", json_object_new_int(f->pid));
+	if (!err)
+		err = djson_add(o, "comm", djson_bytes(f->task, strlen(f->task)));
+	if (!err)
+		err = djson_print_line(stdout, o);
+	json_object_put(o);
+	return err;
+}
+
 void out_printk(struct run *r, const struct bpfrun_trace_fields *f)
 {
-	const char *m;
-
 	if (!printk_ours(r, f->msg))
 		return;
-	if (!r->json) {
+	if (!r->json)
 		printf("%s\n", f->msg);
-		out_line_done();
-		return;
-	}
-	printf("{\"printk\":\"");
-	for (m = f->msg; *m; m++) {
-		if (*m == '"' || *m == '\\')
-			printf("\\%c", *m);
-		else if ((unsigned char)*m < 0x20)
-			printf("\\u%04x", *m);
-		else
-			putchar(*m);
-	}
-	printf("\",\"pid\":%d,\"comm\":\"", f->pid);
-	for (m = f->task; *m; m++)
-		if (*m != '"' && *m != '\\')
-			putchar(*m);
-	printf("\"}\n");
+	else if (printk_json(f))
+		fprintf(stderr, "bpfrun: no memory for a JSON line\n");
 	out_line_done();
 }
 
@@ -178,6 +180,37 @@ static int on_event(void *ctx, const char *table, const void *data,
 	return err;
 }
 
+/*
+ * {"table":TABLE,"event":{...}}, one line object for all of a table's
+ * events; {"table":TABLE,"hex":"..."} for what cannot be decoded.
+ */
+static int event_json(struct out_table *o, const char *table,
+		      const void *data, size_t size)
+{
+	struct json_object *line;
+	int err;
+
+	if (!o->type || o->hex) {
+		line = djson_line(table);
+		err = djson_add(line, "hex", djson_hex(data, size));
+		if (!err)
+			err = djson_print_line(stdout, line);
+		json_object_put(line);
+		return err;
+	}
+	if (!o->line) {
+		o->line = djson_line(table);
+		o->event = dtype_json(o->type, NULL, 0);
+		if (!o->event || djson_add(o->line, "event", o->event)) {
+			json_object_put(o->line);
+			o->line = NULL;
+			return -ENOMEM;
+		}
+	}
+	dtype_json_point(o->event, data, size);
+	return djson_print_line(stdout, o->line);
+}
+
 static int print_event(struct run *r, const char *table, const void *data,
 		       size_t size)
 {
@@ -197,17 +230,8 @@ static int print_event(struct run *r, const char *table, const void *data,
 			table, size, o->type->size);
 		o->hex = true;
 	}
-	if (r->json) {
-		if (!o->type || o->hex) {
-			printf("{\"table\":\"%s\",\"hex\":\"", table);
-			print_hex(stdout, data, size);
-			printf("\"}\n");
-		} else {
-			dtype_print_json(stdout, o->type, data, size);
-			putchar('\n');
-		}
-		return 0;
-	}
+	if (r->json)
+		return event_json(o, table, data, size);
 	if (r->nouts > 1)
 		printf("%s: ", table);
 	if (!o->type || o->hex) {
@@ -307,6 +331,7 @@ void out_free(struct run *r)
 	for (i = 0; i < r->nouts; i++) {
 		dtype_free(r->outs[i].type);
 		free(r->outs[i].cols);
+		json_object_put(r->outs[i].line);
 	}
 	free(r->outs);
 	for (i = 0; i < r->nknown; i++)
