@@ -274,6 +274,42 @@ int store_encode(const char *key, const void *buf, size_t len, char **out,
 		 size_t *outlen);
 int store_decode(const char *key, const void *data, size_t len,
 		 const void **buf, size_t *buflen);
+/* A new file @name under @dirfd, mode 0644, written and fsynced. */
+int store_write_at(int dirfd, const char *name, const void *buf, size_t len);
+/*
+ * Collect the store directory @dir: old temporaries, the oldest entry
+ * past the bound, legacy names; with @superseded_by (an entry's name),
+ * the other entries of its label.
+ */
+void store_gc(const char *dir, const char *superseded_by);
+#define STORE_TMP_PREFIX ".tmp-"
+#define STORE_TMP_MAX_AGE 3600	/* s: a writer this old was killed */
+
+/*
+ * store_dir.c: directory entries, trees made once (the header trees),
+ * named "<label>-<16 hex digits of the key's hash>" with a manifest of
+ * every file's SHA-256 inside. store_dir_get(): 0 and the entry's path
+ * when it is whole and root's alone, -ENOENT when it is to be made (a
+ * damaged one is removed); store_dir_begin() gives d->tmp (d->fd open on
+ * it) to fill, store_dir_commit() lists, fsyncs and renames it into
+ * place, store_dir_abort() throws it away.
+ */
+#define STORE_LABEL_MAX 100
+#define STORE_MANIFEST "bpfrun-manifest"
+#define STORE_SUPERSEDE 1	/* the commit removes the label's other entries */
+struct store_dir {
+	char tmp[4096];
+	int fd;
+	char path[4096];
+	char *key;
+	unsigned flags;
+};
+int store_dir_get(const char *sub, const char *label, const char *key,
+		  char *path, size_t len);
+int store_dir_begin(struct store_dir *d, const char *sub, const char *label,
+		    const char *key, unsigned flags);
+int store_dir_commit(struct store_dir *d, char *path, size_t len);
+void store_dir_abort(struct store_dir *d);
 
 /* cache.c: compiled programs, keyed on all that changes them. */
 int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
