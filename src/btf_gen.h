@@ -27,46 +27,7 @@
 /* defined to a file name: vmlinux.h includes it instead of all the types */
 #define SUBSET_MACRO		"BPFRUN_TYPES_H"
 
-/* sbuf.c: a growable text buffer; errors stick: check ->err at the end. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	int err;
-};
-void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap);
-void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void sb_free(struct sbuf *b);
-
-/* sbuf.c: sorted sets of names. */
-struct nameset {
-	char **v;
-	size_t n, cap;
-	bool sorted;
-};
-int ns_add(struct nameset *s, const char *name, size_t len);
-void ns_sort(struct nameset *s);
-bool ns_has(const struct nameset *s, const char *name);
-void ns_free(struct nameset *s);
-
-/* cscan.c: the names C headers define (macros, tags, enumerators, typedefs). */
-struct cnames {
-	struct nameset macros;
-	struct nameset tags;
-	struct nameset enum_tags;	/* tags of enums, also in ->tags */
-	struct nameset enumerators;
-	struct nameset typedefs;
-	/* with ->uses set: every identifier, in #define bodies too, and the
-	 * files of #include "FILE" (what a program's types are found from) */
-	bool uses;
-	struct nameset idents;
-	struct nameset includes;
-	int err;
-};
-void scan_c(struct cnames *c, const char *s, size_t len);
-void cnames_sort(struct cnames *c);
-void cnames_free(struct cnames *c);
-bool is_ident(int ch);
+#include "cscan.h"
 
 /* bcc_headers.c: libbcc's force-included headers, read out of libbcc.so. */
 struct bcc_headers {

@@ -102,6 +102,58 @@ START_TEST(test_is_ident)
 }
 END_TEST
 
+struct calls {
+	char got[8][64];
+	int n, nonliteral;
+};
+
+static int collect(void *ctx, const char *lit)
+{
+	struct calls *c = ctx;
+
+	if (!lit)
+		c->nonliteral++;
+	else if (c->n < 8)
+		snprintf(c->got[c->n++], sizeof(c->got[0]), "%s", lit);
+	return 0;
+}
+
+/* bpf_trace_printk()'s formats, as the runner takes them */
+START_TEST(test_calls)
+{
+	static const char src[] =
+		"// bpf_trace_printk(\"in a comment\\n\");\n"
+		"/* bpf_trace_printk(\"in a block\"); */\n"
+		"char s[] = \"bpf_trace_printk(\\\"in a string\\\")\";\n"
+		"int f(void) {\n"
+		"	bpf_trace_printk(\"a %d\\n\", 1);\n"
+		"	bpf_trace_printk ( \"joined \" /* x */ \"%s\\t!\" , s);\n"
+		"	bpf_trace_printk(FMT, 2);\n"
+		"	my_bpf_trace_printk(\"not it\");\n"
+		"	bpf_trace_printk_x(\"nor this\");\n"
+		"	bpf_trace_printk;\n"
+		"}\n";
+	struct calls c = { 0 };
+
+	ck_assert_int_eq(scan_calls(src, strlen(src), "bpf_trace_printk", 64,
+				    collect, &c), 3);
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_str_eq(c.got[0], "a %d\n");
+	ck_assert_str_eq(c.got[1], "joined %s\t!");
+	ck_assert_int_eq(c.nonliteral, 1);
+	/* a literal longer than the room is cut, not overrun */
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(scan_calls(src, strlen(src), "bpf_trace_printk", 4,
+				    collect, &c), 3);
+	ck_assert_str_eq(c.got[0], "a %");
+	/* an unterminated call at the end */
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(scan_calls("bpf_trace_printk(\"x", 19,
+				    "bpf_trace_printk", 64, collect, &c), 1);
+	ck_assert_str_eq(c.got[0], "x");
+}
+END_TEST
+
 Suite *make_cscan_suite(void)
 {
 	Suite *s = suite_create("cscan");
@@ -110,6 +162,7 @@ Suite *make_cscan_suite(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_is_ident);
+	tcase_add_test(tc, test_calls);
 	suite_add_tcase(s, tc);
 	return s;
 }

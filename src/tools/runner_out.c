@@ -15,82 +15,42 @@
 
 #include <json-c/json.h>
 
+#include "cscan.h"
 #include "printk_fmt.h"
 #include "runner.h"
 
 /* --- bpf_trace_printk() lines ------------------------------------------- */
 
-/* One C string literal at @p (escapes decoded) appended to @buf. */
-static const char *c_string(const char *p, char *buf, size_t len, size_t *n)
+/* A bpf_trace_printk() format, kept without its final newlines. */
+static int add_format(void *ctx, const char *fmt)
 {
-	for (p++; *p && *p != '"'; p++) {
-		char c = *p;
+	struct run *r = ctx;
+	char **f, *copy;
+	size_t n;
 
-		if (c == '\\' && p[1]) {
-			p++;
-			c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
-		}
-		if (*n + 1 < len)
-			buf[(*n)++] = c;
+	if (!fmt) {	/* a macro, a variable: every line may be ours */
+		r->show_all_printk = true;
+		return 0;
 	}
-	buf[*n] = '\0';
-	return *p ? p + 1 : p;
-}
-
-static int add_format(struct run *r, const char *fmt)
-{
-	char **f = realloc(r->formats, (r->nformats + 1) * sizeof(*f));
-
+	f = realloc(r->formats, (r->nformats + 1) * sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 	r->formats = f;
-	f[r->nformats] = strdup(fmt);
-	if (!f[r->nformats])
+	copy = strdup(fmt);
+	if (!copy)
 		return -ENOMEM;
-	r->nformats++;
+	for (n = strlen(copy); n && copy[n - 1] == '\n';)
+		copy[--n] = '\0';
+	f[r->nformats++] = copy;
 	return 0;
 }
 
-/*
- * The literal formats given to bpf_trace_printk() in @src. A call whose
- * format is not a literal (a macro, a variable) makes every line shown.
- * Returns whether the file calls bpf_trace_printk at all.
- */
 int out_scan_formats(struct run *r, const char *src)
 {
-	const char *p = src;
-	bool used = false;
-	int err;
+	int n = scan_calls(src, strlen(src), "bpf_trace_printk", 512,
+			   add_format, r);
 
-	while ((p = strstr(p, "bpf_trace_printk"))) {
-		char buf[512];
-		size_t n = 0;
-
-		p += strlen("bpf_trace_printk");
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '(')
-			continue;
-		used = true;
-		p++;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '"') {
-			r->show_all_printk = true;
-			continue;
-		}
-		while (*p == '"') {	/* "a" "b" is "ab" */
-			p = c_string(p, buf, sizeof(buf), &n);
-			while (isspace((unsigned char)*p))
-				p++;
-		}
-		while (n && buf[n - 1] == '\n')
-			buf[--n] = '\0';
-		err = add_format(r, buf);
-		if (err)
-			return err;
-	}
-	return used;
+	return n < 0 ? n : n > 0;
 }
 
 static bool printk_ours(const struct run *r, const char *msg)
