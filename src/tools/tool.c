@@ -493,12 +493,17 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 	return err < 0 ? err : 0;
 }
 
-int tool_run_trace(struct tool *t)
+int tool_start(struct tool *t)
 {
 	int err = tool_open(t);
 
-	if (!err)
-		err = tool_attach(t);
+	return err ? err : tool_attach(t);
+}
+
+int tool_run_trace(struct tool *t)
+{
+	int err = tool_start(t);
+
 	if (!err)
 		err = tool_trace_loop(t);
 	return tool_close(t, err);

@@ -125,6 +125,8 @@ unsigned tool_stop_rearm(void);
 int tool_open(struct tool *t);
 /* Attach the program's prefixed functions (kprobe__X, ...). */
 int tool_attach(struct tool *t);
+/* tool_open, then tool_attach. */
+int tool_start(struct tool *t);
 /* Detach and close everything; the return value is the exit code. */
 int tool_close(struct tool *t, int err);
 /*
