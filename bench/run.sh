@@ -66,9 +66,10 @@ startup "bpftrace" "$runs" '^ready' bpftrace -e \
 # the edit loop: each cold run compiles anew (--no-cache); bcc Python is
 # given the same header tree, the one bpfrun made from BTF
 echo "== cold compile, exec until attached, median of $runs"
-both() { sh -c 'exec "$0" "$@" 2>&1' "$@"; }
+# the runner says "attached" on stderr: sh execs it with stderr on stdout
+both=(sh -c 'exec "$0" "$@" 2>&1')
 for p in walk sock; do
-	startup "bpfrun-cold-$p" "$runs" 'probes? attached' both src/tools/bpfrun --headers=btf --no-cache "bench/$p.c"
+	startup "bpfrun-cold-$p" "$runs" 'probes? attached' "${both[@]}" src/tools/bpfrun --headers=btf --no-cache "bench/$p.c"
 	startup "bcc-python-cold-$p" "$runs" '^attached' /usr/bin/python3 bench/bcc_attach.py "bench/$p.c"
 done
 echo "== warm starts that used to compile: a new PID each run"
@@ -77,7 +78,7 @@ startup "opensnoop-warm" "$runs" '^PID' src/tools/.libs/opensnoop
 # sh execs it: its pid, new each run, is the one -p is given
 startup "opensnoop-new-pid" "$runs" '^PID' sh -c 'exec src/tools/.libs/opensnoop -p $$'
 src/tools/bpfrun -c true bench/walk.c >/dev/null 2>&1
-startup "bpfrun-c-true" "$runs" 'running the command' both src/tools/bpfrun -c true bench/walk.c
+startup "bpfrun-c-true" "$runs" 'running the command' "${both[@]}" src/tools/bpfrun -c true bench/walk.c
 
 echo "== events: $events getppid() calls, a 32-byte event each, perf buffer of 256 pages/CPU"
 # consumer NAME READY CMD...: start CMD, run the generator, stop, count
