@@ -15,7 +15,8 @@ fi
 cd "$(dirname "$0")/.."
 
 pkgs=(gcc make autoconf automake libtool pkg-config
-      libbpfcc libbpfcc-dev libbpf-dev libelf-dev zlib1g-dev check util-linux)
+      libbpfcc libbpfcc-dev libbpf-dev libelf-dev zlib1g-dev check util-linux
+      libmicrohttpd-dev)
 
 # Kernel headers: the running kernel's own when Debian has them; otherwise
 # Debian's current ones, which bpfrun uses with a warning (see README).
@@ -29,6 +30,10 @@ if [ ! -e "/lib/modules/$release/build" ]; then
 fi
 if [ "${1:-}" = --test ]; then
 	pkgs+=(python3 qemu-system-x86 busybox-static cpio kmod)
+	# tests/root/metrics.test: a real Prometheus scrapes bpfrun --metrics
+	pkgs+=(prometheus)
+	# bench/metrics.sh reads the same map as a bcc Python program
+	pkgs+=(python3-bpfcc)
 	# scripts/fuzz.sh: clang's libFuzzer runtime (-fsanitize=fuzzer)
 	pkgs+=(clang libclang-rt-14-dev)
 fi
