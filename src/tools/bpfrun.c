@@ -70,7 +70,8 @@ static const struct tool_cmd cmd = {
 		    "    sudo bpfrun -t do_open:syscalls:sys_enter_openat prog.c\n"
 		    "    sudo bpfrun -u f:/bin/bash:readline prog.c\n"
 		    "    sudo bpfrun -l 'tracepoint:syscalls:sys_enter_open*'\n"
-		    "    sudo bpfrun -lv tracepoint:syscalls:sys_enter_openat",
+		    "    sudo bpfrun -lv tracepoint:syscalls:sys_enter_openat\n"
+		    "    sudo bpfrun --metrics=9435 counts.c  # maps for Prometheus",
 	.options = options,
 	.option = option,
 };
