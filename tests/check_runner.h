@@ -8,6 +8,7 @@
 Suite *make_hist_suite(void);
 Suite *make_decode_suite(void);
 Suite *make_printk_fmt_suite(void);
+Suite *make_prom_suite(void);
 
 /* Read FIXTURES/@name into a malloc()ed string; NULL on error. */
 char *fixture_read(const char *name);
