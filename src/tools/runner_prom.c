@@ -54,13 +54,13 @@ static void put_escaped(FILE *f, const unsigned char *s, size_t n, bool quote)
 		size_t len = 0, j;
 
 		if (c == '\\') {
-			fputs("\\\\", f);
+			fputs_unlocked("\\\\", f);
 		} else if (c == '\n') {
-			fputs("\\n", f);
+			fputs_unlocked("\\n", f);
 		} else if (c == '"' && quote) {
-			fputs("\\\"", f);
+			fputs_unlocked("\\\"", f);
 		} else if (c >= 0x20 && c < 0x7f) {
-			putc(c, f);
+			fputc_unlocked(c, f);
 		} else {
 			/* a whole UTF-8 sequence, else '?': Prometheus refuses
 			 * a scrape with invalid UTF-8 in it */
@@ -91,6 +91,42 @@ void prom_help(FILE *f, const char *name, const char *help, const char *type)
 void prom_label_value(FILE *f, const char *s)
 {
 	put_escaped(f, (const unsigned char *)s, strlen(s), true);
+}
+
+/* A key column's name as a label's, once: its kcols name from then on. */
+static void label_name(struct prom_map *pm, size_t i)
+{
+	char n[128];
+
+	prom_name(n, sizeof(n), pm->kcols[i].name);
+	/* "__" names are Prometheus's own; "le" is the bucket bound */
+	while (n[0] == '_' && n[1] == '_')
+		memmove(n, n + 1, strlen(n));
+	snprintf(pm->kcols[i].name, sizeof(pm->kcols[i].name), "%s%s", n,
+		 (pm->kind == PROM_HISTOGRAM && !strcmp(n, "le")) ||
+		 !strcmp(n, "quantile") ? "_" : "");
+}
+
+/* decimal, without printf's parsing of a format per number */
+static void put_u64(FILE *f, unsigned long long v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, f);
+}
+
+static void put_s64(FILE *f, long long v)
+{
+	if (v < 0) {
+		fputc_unlocked('-', f);
+		put_u64(f, -(unsigned long long)v);
+	} else {
+		put_u64(f, v);
+	}
 }
 
 static bool is_percpu(int type)
@@ -286,6 +322,8 @@ int prom_map_init(struct prom_map *pm, const struct bpfrun_table_info *ti,
 		else
 			pm->kind = PROM_COUNTER;
 	}
+	for (i = 0; i < pm->nk; i++)
+		label_name(pm, i);
 	if (!pm->help[0])
 		snprintf(pm->help, sizeof(pm->help), "%s of %s: BPF map %s%s%s",
 			 pm->kind == PROM_HISTOGRAM ?
@@ -450,11 +488,11 @@ static void put_col(FILE *f, const struct dcol *c, const char *data)
 
 			if (c->bits < 64)
 				u &= (1ULL << c->bits) - 1;
-			fprintf(f, "%llu", u);
+			put_u64(f, u);
 		} else if (t->is_signed) {
-			fprintf(f, "%lld", v);
+			put_s64(f, v);
 		} else {
-			fprintf(f, "%llu", (unsigned long long)v);
+			put_u64(f, v);
 		}
 	} else if (t->kind == DT_CHAR) {
 		put_escaped(f, (const unsigned char *)p, 1, true);
@@ -467,19 +505,6 @@ static void put_col(FILE *f, const struct dcol *c, const char *data)
 	}
 }
 
-static void put_label_name(FILE *f, const struct prom_map *pm, size_t i)
-{
-	char n[128];
-
-	prom_name(n, sizeof(n), pm->kcols[i].name);
-	/* "__" names are Prometheus's own; "le" is the bucket bound */
-	while (n[0] == '_' && n[1] == '_')
-		memmove(n, n + 1, strlen(n));
-	fprintf(f, "%s%s", n,
-		(pm->kind == PROM_HISTOGRAM && !strcmp(n, "le")) ||
-		!strcmp(n, "quantile") ? "_" : "");
-}
-
 /* {a="1",b="x": the key's labels, without the closing brace */
 static bool put_labels(FILE *f, const struct prom_map *pm, const char *key)
 {
@@ -489,11 +514,11 @@ static bool put_labels(FILE *f, const struct prom_map *pm, const char *key)
 	for (i = 0; i < pm->nk; i++) {
 		if ((ssize_t)i == pm->slot_col && pm->kind == PROM_HISTOGRAM)
 			continue;
-		fputc(any ? ',' : '{', f);
-		put_label_name(f, pm, i);
-		fputs("=\"", f);
+		fputc_unlocked(any ? ',' : '{', f);
+		fputs_unlocked(pm->kcols[i].name, f);
+		fputs_unlocked("=\"", f);
 		put_col(f, &pm->kcols[i], key);
-		fputc('"', f);
+		fputc_unlocked('"', f);
 		any = true;
 	}
 	return any;
@@ -503,10 +528,12 @@ static void put_int(FILE *f, const struct dcol *c, const char *val)
 {
 	long long v = dtype_int(c->type, val + c->offset);
 
+	fputc_unlocked(' ', f);
 	if (c->type->is_signed)
-		fprintf(f, " %lld\n", v);
+		put_s64(f, v);
 	else
-		fprintf(f, " %llu\n", (unsigned long long)v);
+		put_u64(f, v);
+	fputc_unlocked('\n', f);
 }
 
 static void write_plain(FILE *f, const struct prom_map *pm,
@@ -535,9 +562,9 @@ static void write_plain(FILE *f, const struct prom_map *pm,
 			snprintf(name + l, sizeof(name) - l, "_total");
 		prom_help(f, name, pm->help, counter ? "counter" : "gauge");
 		for (i = 0; i < r->n; i++) {
-			fputs(name, f);
+			fputs_unlocked(name, f);
 			if (put_labels(f, pm, r->keys + i * pm->key_size))
-				fputc('}', f);
+				fputc_unlocked('}', f);
 			put_int(f, c, r->vals + i * pm->leaf_size);
 		}
 	}
