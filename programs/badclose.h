@@ -7,8 +7,11 @@
 #define BADCLOSE_EBADF 9	/* the same number on every architecture */
 
 struct badclose_event {
+	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u32 pid;
+	__u32 uid;
 	__s32 fd;
+	__s32 pad;
 	char comm[BADCLOSE_COMM_LEN];
 };
 

@@ -5,12 +5,13 @@
  * The namespace ids are read by walking kernel structs (task_struct, pid,
  * pid_namespace): their layout comes from the kernel headers, so they are
  * right only with headers that match the running kernel (or --headers=btf).
- * The host defines FILTER_PID for -p.
+ * The host defines FILTER_PID, FILTER_TID and FILTER_UID for -p, -t, -u.
  */
 #include <linux/sched.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 
+#include "bpfrun_filter.h"
 #include "fchmodsnoop.h"
 
 BPF_RINGBUF_OUTPUT(events, 16);
@@ -31,13 +32,13 @@ TRACEPOINT_PROBE(syscalls, sys_enter_fchmodat)
 	unsigned int level, plevel, inum = 0;
 	struct upid up = {};
 
-#ifdef FILTER_PID
-	if (bpf_get_current_pid_tgid() >> 32 != FILTER_PID)
+	if (bpfrun_filtered())
 		return 0;
-#endif
 	ev = events.ringbuf_reserve(sizeof(*ev));
 	if (!ev)
 		return 0;
+	ev->ts = bpf_ktime_get_ns();
+	ev->uid = bpf_get_current_uid_gid();
 	ev->host_pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(&ev->comm, sizeof(ev->comm));
 	if (bpf_probe_read_user_str(ev->filename, sizeof(ev->filename),

@@ -7,6 +7,8 @@
 #define FCHMOD_NAME_LEN 256
 
 struct fchmod_event {
+	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 uid;
 	__u32 host_pid;		/* as the initial pid namespace sees it */
 	__u32 host_ppid;
 	__u32 pid;		/* as the process's own pid namespace sees it */

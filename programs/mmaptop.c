@@ -4,10 +4,11 @@
  * syscalls:sys_enter_mmap. Three tables the host reads at the end: calls
  * per process, a log2 histogram of the lengths asked for, and how many
  * mappings were private and how many shared (the flags argument).
- * FILTER_PID is defined by the host for -p.
+ * FILTER_PID, FILTER_TID and FILTER_UID are given by the host for -p, -t, -u.
  */
 #include <linux/sched.h>
 
+#include "bpfrun_filter.h"
 #include "mmaptop.h"
 
 BPF_HASH(calls, u32, struct mmaptop_count, MMAPTOP_MAX_PIDS);
@@ -21,10 +22,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_mmap)
 	unsigned long type = args->flags & MMAPTOP_MAP_TYPE;
 	int kind = MMAPTOP_OTHER;
 
-#ifdef FILTER_PID
-	if (pid != FILTER_PID)
+	if (bpfrun_filtered())
 		return 0;
-#endif
 	c = calls.lookup_or_try_init(&pid, &zero);
 	if (c) {
 		__sync_fetch_and_add(&c->calls, 1);

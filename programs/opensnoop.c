@@ -4,10 +4,12 @@
  * open and openat remember the filename pointer and flags per thread; the
  * exit tracepoints add the result and send the event. The filename is read
  * at exit, once the kernel has faulted it in for the open itself.
- * The host defines FILTER_PID (-p), FAILED_ONLY (-x), TMPFILE_ONLY (--tmpfile).
+ * The host defines FILTER_PID (-p), FILTER_TID (-t), FILTER_UID (-u),
+ * FAILED_ONLY (-x), TMPFILE_ONLY (--tmpfile).
  */
 #include <linux/sched.h>
 
+#include "bpfrun_filter.h"
 #include "opensnoop.h"
 
 struct open_start {
@@ -24,10 +26,8 @@ static __always_inline int on_enter(const char *filename, int flags)
 	struct open_start s = { .filename = filename, .flags = flags };
 	u32 tid = id;
 
-#ifdef FILTER_PID
-	if (id >> 32 != FILTER_PID)
+	if (bpfrun_filtered())
 		return 0;
-#endif
 #ifdef TMPFILE_ONLY
 	if ((flags & OPENSNOOP_O_TMPFILE) != OPENSNOOP_O_TMPFILE)
 		return 0;
@@ -50,7 +50,9 @@ static __always_inline int on_exit(void *ctx, long ret)
 	if (ret >= 0)
 		goto out;
 #endif
+	ev.ts = bpf_ktime_get_ns();
 	ev.pid = id >> 32;
+	ev.uid = bpf_get_current_uid_gid();
 	ev.flags = s->flags;
 	ev.ret = ret;
 	bpf_get_current_comm(&ev.comm, sizeof(ev.comm));

@@ -10,8 +10,11 @@
 #define OPENSNOOP_O_TMPFILE (020000000 | 0200000)
 
 struct open_event {
+	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u32 pid;
+	__u32 uid;
 	__s32 flags;
+	__s32 pad;
 	__s64 ret;		/* fd, or a negative errno */
 	char comm[OPENSNOOP_COMM_LEN];
 	char filename[OPENSNOOP_NAME_LEN];

@@ -10,6 +10,7 @@
 #include <uapi/linux/ptrace.h>
 #include <uapi/linux/in.h>
 
+#include "bpfrun_filter.h"
 #include "tcpv4connect_args.h"
 
 /* only a pointer to it is needed: no need for net/sock.h */
@@ -23,9 +24,13 @@ int kprobe__tcp_v4_connect(struct pt_regs *ctx, struct sock *sk,
 	struct connect_event ev = {};
 	struct sockaddr_in sin = {};
 
+	if (bpfrun_filtered())
+		return 0;
 	/* uaddr is the kernel's copy of what connect() was given */
 	if (bpf_probe_read_kernel(&sin, sizeof(sin), uaddr))
 		return 0;
+	ev.ts = bpf_ktime_get_ns();
+	ev.uid = bpf_get_current_uid_gid();
 	ev.pid = bpf_get_current_pid_tgid() >> 32;
 	ev.daddr = sin.sin_addr.s_addr;
 	ev.dport = ntohs(sin.sin_port);

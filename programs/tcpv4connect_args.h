@@ -6,6 +6,8 @@
 #define CONNECT_COMM_LEN 16
 
 struct connect_event {
+	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 uid;
 	__u32 pid;
 	__u32 daddr;		/* network byte order, as in sockaddr_in */
 	__u16 dport;		/* host byte order */

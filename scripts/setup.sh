@@ -15,8 +15,8 @@ fi
 cd "$(dirname "$0")/.."
 
 pkgs=(gcc make autoconf automake libtool pkg-config
-      libbpfcc libbpfcc-dev libbpf-dev libelf-dev zlib1g-dev check util-linux
-      libmicrohttpd-dev)
+      libbpfcc libbpfcc-dev libbpf-dev libelf-dev zlib1g-dev libjson-c-dev check
+      util-linux bash-completion libmicrohttpd-dev)
 
 # Kernel headers: the running kernel's own when Debian has them; otherwise
 # Debian's current ones, which bpfrun uses with a warning (see README).
@@ -34,6 +34,8 @@ if [ "${1:-}" = --test ]; then
 	pkgs+=(prometheus)
 	# bench/metrics.sh reads the same map as a bcc Python program
 	pkgs+=(python3-bpfcc)
+	# tests/deb/run.sh: the package build
+	pkgs+=(debhelper lintian)
 	# scripts/fuzz.sh: clang's libFuzzer runtime (-fsanitize=fuzzer)
 	pkgs+=(clang libclang-rt-14-dev)
 fi

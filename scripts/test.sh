@@ -44,7 +44,10 @@ if make install DESTDIR="$dest" >/dev/null &&
    [ -f "$dest/usr/local/share/bpfrun/programs/printk_sample.c" ] &&
    [ -f "$dest/usr/local/include/bpfrun.h" ] &&
    [ -f "$dest/usr/local/share/man/man8/printk_sample.8" ] &&
-   LD_LIBRARY_PATH=$dest/usr/local/lib "$dest/usr/local/bin/printk_sample" --version >/dev/null; then
+   [ -x "$dest/usr/local/sbin/opensnoop-bpfrun" ] &&
+   [ ! -e "$dest/usr/local/sbin/opensnoop" ] &&
+   [ -f "$dest/usr/local/share/man/man8/opensnoop-bpfrun.8" ] &&
+   LD_LIBRARY_PATH=$dest/usr/local/lib "$dest/usr/local/sbin/printk_sample" --version >/dev/null; then
 	echo "PASS: make install"
 	install_fail=0
 else
@@ -70,6 +73,8 @@ extra() {
 }
 # a host program built against that install through pkg-config alone
 extra "tests/embed/run.sh" tests/embed/run.sh "$dest" /usr/local
+# the Debian packages, built, installed beside bcc's and bpftrace's, removed
+extra "tests/deb/run.sh" tests/deb/run.sh
 rm -rf "$dest"
 extra "scripts/sanitize.sh" scripts/sanitize.sh
 if [ -f scripts/fuzz.sh ]; then

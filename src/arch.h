@@ -26,6 +26,10 @@ struct arch {
 	/* kconfig.h lines for a header tree when the kernel's config is unknown */
 	const char *config;
 	unsigned page_shift;		/* when the config does not say */
+	/* offsetof(struct pt_regs, <return register>): PT_REGS_RC(ctx) */
+	int regs_rc_offset;
+	/* ld.so.cache flags of this machine's libraries (FLAG_ELF_LIBC6 | ...) */
+	int ldcache_flags;
 	/* the kernel macros BTF lacks, with this architecture's values */
 	const struct kmacro *kmacros;
 	size_t nkmacros;

@@ -3,6 +3,9 @@
  * The attach kinds. Every attachment is a perf event or raw tracepoint fd:
  * nothing is written to kprobe_events or uprobe_events, so closing the fd (or
  * the process dying) is the whole detach and nothing can be left behind.
+ * The table and the simple kinds are here; kprobes (with patterns and the
+ * syscall tracepoint fallbacks), uprobes (with library names) and perf
+ * events have a file each.
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
@@ -17,32 +20,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "attach.h"
 #include "decode.h"
 
-typedef int (*attach_fn)(struct bpfrun *b, struct bpfrun_func *f,
-			 enum bpfrun_kind kind, const char *target);
-
-static int attach_kprobe(struct bpfrun *b, struct bpfrun_func *f,
-			 enum bpfrun_kind kind, const char *target);
-static int attach_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
-			     enum bpfrun_kind kind, const char *target);
 static int attach_raw_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
-				 enum bpfrun_kind kind, const char *target);
-static int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
-			 enum bpfrun_kind kind, const char *target);
+				 enum bpfrun_kind kind, const char *target,
+				 const struct attach_req *req);
 
-static const struct attach_kind {
-	const char *name;
-	const char *alias;	/* the short name of probe listings: "t" */
-	/* the tracefs file that lists the kind's targets, one a line */
-	const char *list;
-	const char *prefix;	/* bcc's auto-attach prefix, if it has one */
-	enum bpf_prog_type prog_type;
-	const char *pmu;	/* perf PMU in /sys/bus/event_source/devices */
-	int retprobe;
-	attach_fn attach;
-} kinds[BPFRUN_NR_KINDS] = {
+const struct attach_kind attach_kinds[BPFRUN_NR_KINDS] = {
 	[BPFRUN_KPROBE] = { "kprobe", "k", "available_filter_functions",
 			    "kprobe__", BPF_PROG_TYPE_KPROBE, "kprobe", 0,
 			    attach_kprobe },
@@ -61,6 +46,10 @@ static const struct attach_kind {
 	[BPFRUN_URETPROBE] = { "uretprobe", NULL, NULL, NULL,
 			       BPF_PROG_TYPE_KPROBE, "uprobe", 1,
 			       attach_uprobe },
+	/* no tracefs file, no prefix: bcc attaches these only by call */
+	[BPFRUN_PERF_EVENT] = { "perf_event", NULL, NULL, NULL,
+				BPF_PROG_TYPE_PERF_EVENT, NULL, 0,
+				attach_perf_event },
 };
 
 /* "t:sys*" -> "tracepoint:sys*": the kinds' short names. */
@@ -69,11 +58,11 @@ static const char *probe_unalias(const char *p, char *buf, size_t len)
 	size_t i, n;
 
 	for (i = 0; i < BPFRUN_NR_KINDS; i++) {
-		if (!kinds[i].alias)
+		if (!attach_kinds[i].alias)
 			continue;
-		n = strlen(kinds[i].alias);
-		if (!strncmp(p, kinds[i].alias, n) && p[n] == ':') {
-			snprintf(buf, len, "%s%s", kinds[i].name, p + n);
+		n = strlen(attach_kinds[i].alias);
+		if (!strncmp(p, attach_kinds[i].alias, n) && p[n] == ':') {
+			snprintf(buf, len, "%s%s", attach_kinds[i].name, p + n);
 			return buf;
 		}
 	}
@@ -119,7 +108,7 @@ int bpfrun_list_probes(const char *glob, bpfrun_probe_fn fn, void *ctx)
 		return err;
 	/* tracepoints first, as bpftrace -l lists them */
 	for (i = BPFRUN_NR_KINDS - 1; i >= 0; i--) {
-		const struct attach_kind *k = &kinds[i];
+		const struct attach_kind *k = &attach_kinds[i];
 
 		if (!k->list)
 			continue;
@@ -137,7 +126,7 @@ int bpfrun_list_probes(const char *glob, bpfrun_probe_fn fn, void *ctx)
 
 int bpfrun_probe_fields(const char *probe, bpfrun_probe_fn fn, void *ctx)
 {
-	const char *prefix = kinds[BPFRUN_TRACEPOINT].name, *p, *name;
+	const char *prefix = attach_kinds[BPFRUN_TRACEPOINT].name, *p, *name;
 	char buf[512], cat[256];
 	struct tp_format fmt;
 	size_t i;
@@ -168,7 +157,7 @@ int bpfrun_probe_fields(const char *probe, bpfrun_probe_fn fn, void *ctx)
 
 const char *bpfrun_kind_name(enum bpfrun_kind kind)
 {
-	return kind < BPFRUN_NR_KINDS ? kinds[kind].name : "?";
+	return kind < BPFRUN_NR_KINDS ? attach_kinds[kind].name : "?";
 }
 
 int bpfrun_kind_by_name(const char *name, enum bpfrun_kind *kind)
@@ -176,7 +165,7 @@ int bpfrun_kind_by_name(const char *name, enum bpfrun_kind *kind)
 	int i;
 
 	for (i = 0; i < BPFRUN_NR_KINDS; i++) {
-		if (!strcmp(kinds[i].name, name)) {
+		if (!strcmp(attach_kinds[i].name, name)) {
 			*kind = i;
 			return 0;
 		}
@@ -191,7 +180,7 @@ int bpfrun_prefix_parse(const char *func, enum bpfrun_kind *kind,
 	int i;
 
 	for (i = 0; i < BPFRUN_NR_KINDS; i++) {
-		const char *p = kinds[i].prefix;
+		const char *p = attach_kinds[i].prefix;
 
 		if (!p || strncmp(func, p, strlen(p)))
 			continue;
@@ -216,7 +205,7 @@ int bpfrun_prefix_parse(const char *func, enum bpfrun_kind *kind,
 	return -ENOENT;
 }
 
-static int pmu_type(const char *pmu)
+int pmu_type(const char *pmu)
 {
 	char p[PATH_MAX], buf[32];
 	int err;
@@ -240,7 +229,7 @@ static int pmu_retprobe_bit(const char *pmu)
 	return strncmp(buf, "config:", 7) ? -EINVAL : atoi(buf + 7);
 }
 
-static int perf_open(struct perf_event_attr *attr, int pid)
+int perf_open(struct perf_event_attr *attr, int pid)
 {
 	attr->size = sizeof(*attr);
 	attr->sample_period = 1;
@@ -250,25 +239,31 @@ static int perf_open(struct perf_event_attr *attr, int pid)
 		       PERF_FLAG_FD_CLOEXEC);
 }
 
-static int perf_attach(struct bpfrun *b, int pfd, int prog_fd,
-		       enum bpfrun_kind kind, struct bpfrun_func *f,
-		       const char *target)
+int perf_set_bpf(int pfd, int prog_fd)
+{
+	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog_fd) ||
+	    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0))
+		return -errno;
+	return 0;
+}
+
+int perf_attach(struct bpfrun *b, int pfd, int prog_fd, enum bpfrun_kind kind,
+		struct bpfrun_func *f, const char *target)
 {
 	int err;
 
-	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog_fd) ||
-	    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
-		err = -errno;
+	err = perf_set_bpf(pfd, prog_fd);
+	if (err) {
 		close(pfd);
 		pr_err("cannot attach %s to %s %s: %s\n", f->name,
-		       kinds[kind].name, target, strerror(-err));
+		       attach_kinds[kind].name, target, strerror(-err));
 		return err;
 	}
 	return link_add(b, pfd, kind, f->name, target);
 }
 
-static int probe_open(const struct attach_kind *k, const char *name,
-		      unsigned long long offset, int pid)
+int probe_open(const struct attach_kind *k, const char *name,
+	       unsigned long long offset, int pid)
 {
 	struct perf_event_attr attr = { 0 };
 	int type = pmu_type(k->pmu), bit = 0;
@@ -287,107 +282,9 @@ static int probe_open(const struct attach_kind *k, const char *name,
 	return perf_open(&attr, pid);
 }
 
-/* "__x64_sys_execve" -> "execve" when that is a syscall with a tracepoint. */
-static int syscall_of_symbol(const char *sym, char *name, size_t len)
-{
-	const char *sc = syscall_name(sym);
-	char rel[PATH_MAX], p[PATH_MAX];
-
-	if (!sc)
-		return -ENOENT;
-	snprintf(name, len, "%s", sc);
-	snprintf(rel, sizeof(rel), "events/syscalls/sys_enter_%s", name);
-	return !tracefs_path(rel, p, sizeof(p)) && is_dir(p) ? 0 : -ENOENT;
-}
-
-/* Without kprobes, a kprobe on a syscall's function can be its tracepoint. */
-static int kprobe_fallback(struct bpfrun *b, struct bpfrun_func *f,
-			   const char *sym)
-{
-	char sc[128], tp[160];
-	int prog_fd, id, pfd;
-	struct perf_event_attr attr = { 0 };
-
-	if (syscall_of_symbol(sym, sc, sizeof(sc)))
-		return -ENOENT;
-	snprintf(tp, sizeof(tp), "syscalls:sys_enter_%s", sc);
-	if (func_reads_ctx(f)) {
-		pr_err("cannot attach kprobe %s: kprobes are not available on this kernel (CONFIG_KPROBES is off), and %s reads its pt_regs, which tracepoint %s does not provide; rewrite it as TRACEPOINT_PROBE(syscalls, sys_enter_%s)\n",
-		       sym, f->name, tp, sc);
-		return -EOPNOTSUPP;
-	}
-	id = tracepoint_id("syscalls", tp + strlen("syscalls:"));
-	if (id < 0)
-		return id;
-	prog_fd = func_load(b, f, BPF_PROG_TYPE_TRACEPOINT);
-	if (prog_fd < 0)
-		return prog_fd;
-	attr.type = PERF_TYPE_TRACEPOINT;
-	attr.config = id;
-	pfd = perf_open(&attr, -1);
-	if (pfd < 0)
-		return -errno;
-	pr_err("kprobes are not available on this kernel (CONFIG_KPROBES is off): attaching %s to tracepoint %s instead of kprobe %s\n",
-	       f->name, tp, sym);
-	return perf_attach(b, pfd, prog_fd, BPFRUN_TRACEPOINT, f, tp);
-}
-
-static void explain_missing_symbol(const char *kind, const char *sym)
-{
-	char real[128];
-
-	pr_err("cannot attach %s, probe entry may not exist: there is no kernel function %s (not in /proc/kallsyms)\n",
-	       kind, sym);
-	/* a syscall's own name: say what it is called in this kernel */
-	if (!syscall_symbol(NULL, sym, real, sizeof(real)))
-		pr_err("%s is a system call: its kernel function here is %s (what get_syscall_fnname(\"%s\") returns); or trace it with tracepoint syscalls:sys_enter_%s\n",
-		       sym, real, sym, sym);
-}
-
-/*
- * /proc/kallsyms takes ~25 ms to read, so it is read only to explain a
- * failure, or to tell a missing symbol from missing kprobes.
- */
-static int attach_kprobe(struct bpfrun *b, struct bpfrun_func *f,
-			 enum bpfrun_kind kind, const char *target)
-{
-	const struct attach_kind *k = &kinds[kind];
-	unsigned long long addr;
-	int prog_fd, pfd, err;
-
-	if (pmu_type(k->pmu) < 0) {
-		if (kind == BPFRUN_KPROBE) {
-			err = kprobe_fallback(b, f, target);
-			if (err != -ENOENT)
-				return err;
-		}
-		if (ksym_lookup(NULL, target, &addr)) {
-			explain_missing_symbol(k->name, target);
-			return -ENOENT;
-		}
-		pr_err("cannot attach %s %s: kprobes are not available on this kernel (CONFIG_KPROBES is off); use a tracepoint instead (syscalls:sys_enter_*/sys_exit_* for system calls)\n",
-		       k->name, target);
-		return -EOPNOTSUPP;
-	}
-	prog_fd = func_load(b, f, k->prog_type);
-	if (prog_fd < 0)
-		return prog_fd;
-	pfd = probe_open(k, target, 0, -1);
-	if (pfd < 0) {
-		err = -errno;
-		if (ksym_lookup(NULL, target, &addr)) {
-			explain_missing_symbol(k->name, target);
-			return -ENOENT;
-		}
-		pr_err("cannot attach %s %s: %s (the function may be inlined, or marked notrace)\n",
-		       k->name, target, strerror(-err));
-		return err;
-	}
-	return perf_attach(b, pfd, prog_fd, kind, f, target);
-}
-
-static int attach_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
-			     enum bpfrun_kind kind, const char *target)
+int attach_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
+		      enum bpfrun_kind kind, const char *target,
+		      const struct attach_req *req)
 {
 	struct perf_event_attr attr = { 0 };
 	const char *colon = strchr(target, ':');
@@ -408,7 +305,7 @@ static int attach_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
 	}
 	if (id < 0)
 		return id;
-	prog_fd = func_load(b, f, kinds[kind].prog_type);
+	prog_fd = func_load(b, f, attach_kinds[kind].prog_type);
 	if (prog_fd < 0)
 		return prog_fd;
 	attr.type = PERF_TYPE_TRACEPOINT;
@@ -423,11 +320,12 @@ static int attach_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
 }
 
 static int attach_raw_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
-				 enum bpfrun_kind kind, const char *target)
+				 enum bpfrun_kind kind, const char *target,
+				 const struct attach_req *req)
 {
 	int prog_fd, fd;
 
-	prog_fd = func_load(b, f, kinds[kind].prog_type);
+	prog_fd = func_load(b, f, attach_kinds[kind].prog_type);
 	if (prog_fd < 0)
 		return prog_fd;
 	fd = bpf_raw_tracepoint_open(target, prog_fd);
@@ -440,86 +338,40 @@ static int attach_raw_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
 	return link_add(b, fd, kind, f->name, target);
 }
 
-/* "BINARY:SYMBOL"; a BINARY without '/' is looked up in $PATH. */
-static int resolve_binary(const char *name, char *buf, size_t len)
+int bpfrun_attach_opts(struct bpfrun *b, enum bpfrun_kind kind,
+		       const char *func, const char *target,
+		       const struct bpfrun_attach_opts *opts)
 {
-	const char *path = getenv("PATH");
-	char *dirs, *dir, *save = NULL;
-	int err = -ENOENT;
-
-	if (strchr(name, '/'))
-		return realpath(name, buf) ? 0 : -errno;
-	dirs = strdup(path ? path : "/usr/bin:/bin");
-	if (!dirs)
-		return -ENOMEM;
-	for (dir = strtok_r(dirs, ":", &save); dir && err;
-	     dir = strtok_r(NULL, ":", &save)) {
-		snprintf(buf, len, "%s/%s", dir, name);
-		if (!access(buf, X_OK))
-			err = 0;
-	}
-	free(dirs);
-	return err;
-}
-
-static int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
-			 enum bpfrun_kind kind, const char *target)
-{
-	const struct attach_kind *k = &kinds[kind];
-	const char *colon = strrchr(target, ':');
-	char bin[PATH_MAX], path[PATH_MAX];
-	unsigned long long off;
-	int prog_fd, pfd, err;
-
-	if (!colon || colon == target || !colon[1] ||
-	    colon - target >= (long)sizeof(bin)) {
-		pr_err("%s %s: expected BINARY:SYMBOL\n", k->name, target);
-		return -EINVAL;
-	}
-	snprintf(bin, sizeof(bin), "%.*s", (int)(colon - target), target);
-	err = resolve_binary(bin, path, sizeof(path));
-	if (err) {
-		pr_err("%s %s: cannot find %s\n", k->name, target, bin);
-		return err;
-	}
-	err = elf_sym_offset(path, colon + 1, &off);
-	if (err)
-		return err;
-	if (pmu_type(k->pmu) < 0) {
-		pr_err("cannot attach %s %s: uprobes are not available on this kernel (CONFIG_UPROBE_EVENTS is off)\n",
-		       k->name, target);
-		return -EOPNOTSUPP;
-	}
-	prog_fd = func_load(b, f, k->prog_type);
-	if (prog_fd < 0)
-		return prog_fd;
-	pfd = probe_open(k, path, off, -1);
-	if (pfd < 0) {
-		err = -errno;
-		pr_err("cannot attach %s %s: %s\n", k->name, target,
-		       strerror(-err));
-		return err;
-	}
-	return perf_attach(b, pfd, prog_fd, kind, f, target);
-}
-
-int bpfrun_attach(struct bpfrun *b, enum bpfrun_kind kind, const char *func,
-		  const char *target)
-{
+	struct bpfrun_attach_opts o;
+	struct attach_req req = { 0 };
 	struct bpfrun_func *f;
+	int err;
 
 	if (kind >= BPFRUN_NR_KINDS)
 		return -EINVAL;
+	err = OPTS_COPY(&o, opts);
+	if (err)
+		return err;
+	if (o.pid < 0)
+		return -EINVAL;
+	req.pid = o.pid;
 	f = func_find(b, func);
 	if (!f) {
 		pr_err("%s: no function %s in the program\n", b->path, func);
 		return -ENOENT;
 	}
-	return kinds[kind].attach(b, f, kind, target);
+	return attach_kinds[kind].attach(b, f, kind, target, &req);
+}
+
+int bpfrun_attach(struct bpfrun *b, enum bpfrun_kind kind, const char *func,
+		  const char *target)
+{
+	return bpfrun_attach_opts(b, kind, func, target, NULL);
 }
 
 int bpfrun_attach_auto(struct bpfrun *b)
 {
+	const struct attach_req req = { 0 };
 	char target[256];
 	enum bpfrun_kind kind;
 	int n = 0, err;
@@ -535,7 +387,7 @@ int bpfrun_attach_auto(struct bpfrun *b)
 			       b->path, b->funcs[i].name);
 			return err;
 		}
-		err = kinds[kind].attach(b, &b->funcs[i], kind, target);
+		err = attach_kinds[kind].attach(b, &b->funcs[i], kind, target, &req);
 		if (err)
 			return err;
 		n++;

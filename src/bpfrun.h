@@ -49,6 +49,7 @@ enum bpfrun_kind {
 	BPFRUN_RAW_TRACEPOINT,
 	BPFRUN_UPROBE,
 	BPFRUN_URETPROBE,
+	BPFRUN_PERF_EVENT,	/* sampling: bcc's attach_perf_event() */
 	BPFRUN_NR_KINDS,
 };
 
@@ -107,12 +108,36 @@ void bpfrun_close(struct bpfrun *b);
 void bpfrun_detach(struct bpfrun *b);
 
 /*
- * Attach function @func as @kind. @target is "SYMBOL" for kprobes,
- * "CATEGORY:NAME" for tracepoints, "NAME" for raw tracepoints and
- * "BINARY:SYMBOL" for uprobes.
+ * Attach function @func as @kind. @target is
+ * - kprobes: "SYMBOL", or a pattern attaching every kernel function of
+ *   available_filter_functions that matches, as bcc's event_re= does: a
+ *   shell glob ("vfs_*") or "/REGEX/" (POSIX extended, matching the whole
+ *   name). Functions that cannot be probed are skipped; at most 1000.
+ *   Without kprobes, a syscall's function ("__x64_sys_openat") is traced
+ *   at its sys_enter_/sys_exit_ tracepoint where the program allows it.
+ * - tracepoints: "CATEGORY:NAME"; raw tracepoints: "NAME".
+ * - uprobes: "BINARY:SYMBOL"; BINARY is a path, a library name as bcc
+ *   takes it ("c", "pthread", "ssl": libNAME.so*; or a soname, "libc.so.6")
+ *   found in the process's mappings when a pid is given, else in
+ *   /etc/ld.so.cache; else an executable in $PATH.
+ * - perf events: "TYPE:CONFIG:period=N" or "TYPE:CONFIG:freq=N", with
+ *   ":cpu=N" for one CPU (every online CPU otherwise); TYPE is "software",
+ *   "hardware", "hw_cache" or a number; CONFIG a name ("cpu-clock",
+ *   "cpu-cycles", ...) or a number.
  */
 int bpfrun_attach(struct bpfrun *b, enum bpfrun_kind kind, const char *func,
 		  const char *target);
+struct bpfrun_attach_opts {
+	size_t sz;	/* sizeof(struct bpfrun_attach_opts) */
+	/*
+	 * 0: every process. Else uprobes fire in that process only and find
+	 * libraries among its mappings; perf events count that process.
+	 */
+	int pid;
+};
+int bpfrun_attach_opts(struct bpfrun *b, enum bpfrun_kind kind,
+		       const char *func, const char *target,
+		       const struct bpfrun_attach_opts *opts);
 /* Attach every function named with a kind's prefix; returns how many. */
 int bpfrun_attach_auto(struct bpfrun *b);
 size_t bpfrun_nr_links(const struct bpfrun *b);

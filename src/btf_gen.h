@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Inside the BTF header tree (btf_tree.c, the cache and entry point;
- * btf_gen.c, the generator) and the pieces it is made with: growable
- * strings and name sets (sbuf.c), a scanner for C headers (cscan.c) and
- * libbcc's embedded headers (bcc_headers.c).
+ * Inside the BTF header tree (btf_tree.c, the key, the cache and entry
+ * point; the generator in three parts: btf_layout.c, the tree's files;
+ * btf_gen.c, the types; btf_macros.c, the macros) and the pieces it is
+ * made with: growable strings and name sets (sbuf.c), a scanner for C
+ * headers (cscan.c) and libbcc's embedded headers (bcc_headers.c).
  */
 #ifndef BPFRUN_BTF_GEN_H
 #define BPFRUN_BTF_GEN_H
@@ -25,50 +26,8 @@
 #define SUBSET_BTF		"include/bpfrun/vmlinux.btf"
 /* defined to a file name: vmlinux.h includes it instead of all the types */
 #define SUBSET_MACRO		"BPFRUN_TYPES_H"
-#define TMP_PREFIX		".tmp-"
-/* Leftovers of interrupted runs older than this are removed. */
-#define TMP_MAX_AGE		3600
 
-/* sbuf.c: a growable text buffer; errors stick: check ->err at the end. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	int err;
-};
-void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap);
-void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void sb_free(struct sbuf *b);
-
-/* sbuf.c: sorted sets of names. */
-struct nameset {
-	char **v;
-	size_t n, cap;
-	bool sorted;
-};
-int ns_add(struct nameset *s, const char *name, size_t len);
-void ns_sort(struct nameset *s);
-bool ns_has(const struct nameset *s, const char *name);
-void ns_free(struct nameset *s);
-
-/* cscan.c: the names C headers define (macros, tags, enumerators, typedefs). */
-struct cnames {
-	struct nameset macros;
-	struct nameset tags;
-	struct nameset enum_tags;	/* tags of enums, also in ->tags */
-	struct nameset enumerators;
-	struct nameset typedefs;
-	/* with ->uses set: every identifier, in #define bodies too, and the
-	 * files of #include "FILE" (what a program's types are found from) */
-	bool uses;
-	struct nameset idents;
-	struct nameset includes;
-	int err;
-};
-void scan_c(struct cnames *c, const char *s, size_t len);
-void cnames_sort(struct cnames *c);
-void cnames_free(struct cnames *c);
-bool is_ident(int ch);
+#include "cscan.h"
 
 /* bcc_headers.c: libbcc's force-included headers, read out of libbcc.so. */
 struct bcc_headers {
@@ -83,7 +42,7 @@ struct bcc_headers {
 int bcc_headers_load(struct bcc_headers *h);
 void bcc_headers_free(struct bcc_headers *h);
 
-/* btf_gen.c: the generator. */
+/* The generator's state, from btf_tree.c through the three parts. */
 struct gen {
 	const char *btf_path;
 	struct btf *btf;
@@ -99,8 +58,14 @@ struct gen {
 	unsigned renamed_types, renamed_enumerators, grown_arrays;
 	int dirfd;
 };
-int read_kconfig(const char *release, struct sbuf *out, char *src,
-		 size_t len);
+
+static inline const char *btf_name(const struct btf *btf, __u32 off)
+{
+	const char *s = btf__name_by_offset(btf, off);
+
+	return s ? s : "";
+}
+
 /*
  * btf_subset.c: the C of the kernel types the program at @path (and the
  * headers it includes with "...", beside it or in a -I DIR of @cflags)
@@ -109,7 +74,35 @@ int read_kconfig(const char *release, struct sbuf *out, char *src,
 int btf_subset(const char *tree, const char *path, const char *const *cflags,
 	       size_t ncflags, struct sbuf *out);
 
+/* btf_layout.c: the tree's files, and the order they are made in. */
 /* Write the tree for @g into g->dirfd, its stamp carrying @key. */
 int btf_gen_tree(struct gen *g, const char *key);
+/* A new file @rel under @dirfd (its directories made), mode 0644. */
+FILE *tree_open(int dirfd, const char *rel, int *err);
+/* Flush and close it; @err is the writer's error so far. */
+int tree_close(FILE *f, int err);
+int tree_write(int dirfd, const char *rel, const char *text, size_t len);
+
+/* btf_gen.c: the BTF edited for libbcc, and the C written from it. */
+/* Rename what libbcc's headers define, so the dump does not redefine it. */
+int gen_rename_collisions(struct gen *g);
+/* Trailing 0-length arrays of structs nobody embeds get one element. */
+int gen_grow_flex_arrays(struct gen *g);
+/* Fill g->wrap and g->km_enums from every identifier of the dump. */
+int gen_check_identifiers(struct gen *g);
+int gen_write_dump(struct gen *g);	/* include/bpfrun/vmlinux_types.h */
+int gen_write_btf(struct gen *g);	/* SUBSET_BTF */
+int gen_write_vmlinux_h(struct gen *g);	/* include/bpfrun/vmlinux.h */
+/* linux/types.h's text: the kernel's integer typedefs. */
+int gen_types_h(struct gen *g, struct sbuf *b);
+
+/* btf_macros.c: what BTF does not carry. */
+int read_kconfig(const char *release, struct sbuf *out, char *src,
+		 size_t len);
+/* "CONFIG_X=y" lines of @cfg as autoconf.h #defines. */
+void gen_kconfig_defines(const char *cfg, struct sbuf *out);
+int gen_write_kmacros(struct gen *g);	/* include/bpfrun/kmacros.h */
+/* include/asm/unistd.h: @head, then the __NR_* of the C library. */
+int gen_write_unistd(struct gen *g, const char *head);
 
 #endif

@@ -38,7 +38,8 @@
  *    header, carries the kernel's integer typedefs (u64, dev_t, sector_t,
  *    ...) taken from the BTF; kconfig.h carries the running kernel's
  *    config (/proc/config.gz) when the BTF is the running kernel's.
- *  - Trailing flexible arrays get one element, see grow_flex_arrays().
+ *  - Trailing flexible arrays get one element, see gen_grow_flex_arrays()
+ *    in btf_gen.c.
  *
  * What it cannot do: types of modules that are not in vmlinux's BTF (NFS,
  * XFS: /sys/kernel/btf/<module>) are missing, and a program that carries
@@ -46,16 +47,17 @@
  * "redefinition" errors, since the BTF has every struct; such programs
  * can test BPFRUN_BTF_TREE (or __VMLINUX_H__) to leave their copy out.
  *
- * The tree is cached under cache_dir("btf"), a root-owned directory that
- * nobody else may write, named by a hash of everything it is made from
- * (the BTF's bytes, libbcc's headers, the kernel config, the release and
- * FORMAT_VERSION): a new kernel, a new libbcc or a new generator gives a
- * new tree, and an existing tree is trusted only when its stamp carries
- * the full hash. It is generated into a temporary sibling directory and
- * renamed into place, so a concurrent or interrupted run never leaves a
- * half-written tree under the final name. Never in /tmp: libbcc 0.26 trusts
- * an existing /tmp/kheaders-<release> (CVE-2024-2314) and so would anyone
- * who trusted a predictable path there.
+ * The tree is a directory entry of the store (store_dir.c) in
+ * cache_dir("btf"), a root-owned directory that nobody else may write,
+ * keyed on a hash of everything it is made from (the BTF's bytes, libbcc's
+ * headers, the kernel config, the release and FORMAT_VERSION): a new
+ * kernel, a new libbcc or a new generator gives a new tree. The store
+ * hands out a temporary directory to generate into, renames it into place
+ * with a manifest of every file's hash, and checks the tree against that
+ * manifest whenever it is read, so a concurrent, interrupted or damaged
+ * run never leaves a half-written tree in use. Never in /tmp: libbcc 0.26
+ * trusts an existing /tmp/kheaders-<release> (CVE-2024-2314) and so would
+ * anyone who trusted a predictable path there.
  *
  * What depends on the architecture (the macro table's values, the page
  * size and config when the kernel's config is unknown, the syscall wrapper
@@ -68,23 +70,19 @@
 #include "config.h"
 #endif
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <time.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "btf_gen.h"
 
 #ifndef LIBBCC_SONAME
 #define LIBBCC_SONAME "libbcc.so.0"
 #endif
+
+#define STORE "btf"
 
 /* Length-prefixed, so that no two different inputs hash alike. */
 static void key_add(struct sha256 *s, const char *label, const void *data,
@@ -97,39 +95,12 @@ static void key_add(struct sha256 *s, const char *label, const void *data,
 	sha256_update(s, data, len);
 }
 
-/* ------------------------------------------------------------------ */
-/* The cache. */
-
-/* 1: @dir is a tree whose stamp carries @key; 0: it is not. */
-static int tree_valid(const char *dir, const char *key)
-{
-	char path[PATH_MAX], line[128];
-	struct stat st;
-	FILE *f;
-	int ok;
-
-	if (lstat(dir, &st) || !S_ISDIR(st.st_mode))
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s", dir, STAMP_NAME);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	ok = fgets(line, sizeof(line), f) && !strncmp(line, "key ", 4) &&
-	     !strncmp(line + 4, key, 64) && line[68] == '\n';
-	fclose(f);
-	return ok;
-}
-
 /*
  * Keying a tree hashes the BTF, libbcc's headers and the kernel config:
  * ~25 ms and ~12 MiB on every run. The running kernel's BTF cannot change
- * within a boot, so the answer is kept per boot id, with libbcc's file
- * identity (a new libbcc is a new key), and checked against the stamp.
- */
-/*
- * Per boot, which tree the running kernel's BTF gave, so that a warm start
- * does not read and hash 5 MiB of BTF: kept in the store under the boot id
- * and libbcc's identity, and believed only while the tree is still valid.
+ * within a boot, so which tree it gave is kept per boot id, with libbcc's
+ * file identity (a new libbcc is a new key), as a memo in the store; the
+ * tree it names is still checked by the store at every read.
  */
 static int memo_key(char *key, size_t len)
 {
@@ -140,13 +111,13 @@ static int memo_key(char *key, size_t len)
 		return err;
 	file_identity(LIBBCC_SONAME, lib, sizeof(lib));
 	/* a new generator makes new trees: its format is part of the key */
-	return snprintf(key, len, "btf tree %d, boot %s, libbcc %s",
+	return snprintf(key, len, "btf tree %d in the store, boot %s, libbcc %s",
 			FORMAT_VERSION, id, lib) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
-static int memo_read(const char *root, char *tree, size_t len)
+static int memo_read(char *tree, size_t len)
 {
-	char mkey[256], key[65], dir[PATH_MAX];
+	char mkey[256], key[65], label[STORE_LABEL_MAX + 1];
 	size_t n;
 	void *buf;
 	int err, ok;
@@ -156,88 +127,22 @@ static int memo_read(const char *root, char *tree, size_t len)
 		err = store_get("memo", mkey, &buf, &n);
 	if (err)
 		return err;
-	ok = sscanf(buf, "key %64s\ntree %4095s\n", key, dir) == 2;
+	ok = sscanf(buf, "key %64s\nlabel %100s\n", key, label) == 2 &&
+	     strlen(key) == 64;
 	free(buf);
-	if (!ok || strlen(key) != 64 || strncmp(dir, root, strlen(root)) ||
-	    !tree_valid(dir, key) ||
-	    (size_t)snprintf(tree, len, "%s", dir) >= len)
-		return -ESTALE;
-	return 0;
+	return ok ? store_dir_get(STORE, label, key, tree, len) : -ESTALE;
 }
 
-static void memo_write(const char *tree, const char *key)
+static void memo_write(const char *label, const char *key)
 {
-	char mkey[256], text[PATH_MAX + 100];
+	char mkey[256], text[STORE_LABEL_MAX + 100];
 	int n;
 
 	if (memo_key(mkey, sizeof(mkey)))
 		return;
-	n = snprintf(text, sizeof(text), "key %s\ntree %s\n", key, tree);
+	n = snprintf(text, sizeof(text), "key %s\nlabel %s\n", key, label);
 	if (n > 0 && (size_t)n < sizeof(text))
 		store_put("memo", mkey, text, n);
-}
-
-/* Was the tree in @dir made from the running kernel's BTF? */
-static bool from_running_btf(const char *dir)
-{
-	char path[PATH_MAX], line[PATH_MAX];
-	bool yes = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, STAMP_NAME);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!yes && fgets(line, sizeof(line), f))
-		yes = !strcmp(line, "btf " DEFAULT_BTF "\n");
-	fclose(f);
-	return yes;
-}
-
-/*
- * A new tree of the running kernel replaces the older ones made from the
- * same BTF file for that release (an older generator or libbcc): they
- * would never be used again. Trees of other BTF files are left alone.
- */
-static void remove_superseded(const char *root, const char *name,
-			      size_t prefix)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d = opendir(root);
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, name, prefix) ||
-		    !strcmp(de->d_name, name) ||
-		    strlen(de->d_name) != strlen(name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
-		if (from_running_btf(path))
-			rm_tree(path);
-	}
-	closedir(d);
-}
-
-/* Remove what interrupted runs left behind. */
-static void remove_stale_tmp(const char *root)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	struct stat st;
-	DIR *d = opendir(root);
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
-		if (!lstat(path, &st) && time(NULL) - st.st_mtime > TMP_MAX_AGE)
-			rm_tree(path);
-	}
-	closedir(d);
 }
 
 static bool is_running_kernel_btf(const char *path)
@@ -276,20 +181,18 @@ static int load_btf(const char *path, char *data, size_t size,
 int btf_tree_get(const char *btf_path, char *buf, size_t len)
 {
 	struct gen g = { .dirfd = -1 };
-	char root[PATH_MAX], final[PATH_MAX], tmp[PATH_MAX], key[65];
-	char *data = NULL, name[128];
+	struct store_dir d = { .fd = -1 };
+	char key[65], label[STORE_LABEL_MAX + 1], *data = NULL;
 	struct sha256 sha;
 	struct utsname un;
-	size_t size, i;
+	size_t size;
 	int err, n, running;
 
-	tmp[0] = '\0';
 	g.btf_path = btf_path ? btf_path : DEFAULT_BTF;
 	if (!buf || !len)
 		return -EINVAL;
 	running = !strcmp(g.btf_path, DEFAULT_BTF);
-	if (running && !cache_dir("btf", root, sizeof(root)) &&
-	    !memo_read(root, buf, len))
+	if (running && !memo_read(buf, len))
 		return 0;
 
 	err = read_whole(g.btf_path, 0, &data, &size);
@@ -323,93 +226,42 @@ int btf_tree_get(const char *btf_path, char *buf, size_t len)
 	key_add(&sha, "btf", data, size);
 	sha256_hex(&sha, key);
 
-	err = cache_dir("btf", root, sizeof(root));
-	if (err) {
-		/* cache_dir() said why */
-		goto out;
+	/*
+	 * Named by the release: a new tree of the running kernel replaces
+	 * the older ones of its release (an older generator or libbcc),
+	 * which would never be used again. Trees of other BTF files have a
+	 * label of their own and are left alone.
+	 */
+	snprintf(label, sizeof(label), "%s-%.64s", running ? "vmlinux" : "file",
+		 g.release);
+	err = store_dir_get(STORE, label, key, buf, len);
+	if (err != -ENOENT) {
+		if (err == -ENAMETOOLONG)
+			pr_err("the header tree's path in the cache is too long\n");
+		goto done;	/* there, or the store said why not */
 	}
-	/* "<release>-<64 bits of the key>": readable, and unique enough
-	 * since the stamp must carry the whole key. */
-	for (i = 0; i < sizeof(name) - 20 && g.release[i]; i++)
-		name[i] = isalnum((unsigned char)g.release[i]) ||
-			  strchr("._+-", g.release[i]) ? g.release[i] : '_';
-	snprintf(name + i, sizeof(name) - i, "-%.16s", key);
-	n = snprintf(final, sizeof(final), "%s/%s", root, name);
-	if (n < 0 || (size_t)n >= sizeof(final) || (size_t)n >= len) {
-		pr_err("cache path %s/%s is too long\n", root, name);
-		err = -ENAMETOOLONG;
-		goto out;
-	}
-	if (tree_valid(final, key))
-		goto done;
 
-	/* Not there, or not ours: generate. */
-	remove_stale_tmp(root);
-	if (!access(final, F_OK) && rm_tree(final)) {
-		/* unless another run just put a good one there */
-		if (tree_valid(final, key))
-			goto done;
-		pr_err("cannot remove %s, a header tree without a valid stamp: remove it by hand\n",
-		       final);
-		err = -EIO;
-		goto out;
-	}
+	/* Not there, or not whole: generate. */
 	err = load_btf(g.btf_path, data, size, &g.btf);
+	if (!err)
+		err = store_dir_begin(&d, STORE, label, key,
+				      running ? STORE_SUPERSEDE : 0);
 	if (err)
 		goto out;
-	n = snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%s.XXXXXX", root,
-		     name);
-	if (n < 0 || (size_t)n >= sizeof(tmp) || !mkdtemp(tmp)) {
-		if (n >= 0 && (size_t)n >= sizeof(tmp))
-			errno = ENAMETOOLONG;
-		err = -errno;
-		pr_err("cannot create a directory in %s: %s\n", root,
-		       strerror(-err));
-		tmp[0] = '\0';
-		goto out;
-	}
-	g.dirfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (g.dirfd < 0) {
-		err = -errno;
-		goto out;
-	}
+	g.dirfd = d.fd;
 	err = btf_gen_tree(&g, key);
 	if (err) {
 		if (err != -EINVAL)
 			pr_err("cannot write the BTF header tree in %s: %s\n",
-			       tmp, strerror(-err));
+			       d.tmp, strerror(-err));
 		goto out;
 	}
-	if (fchmod(g.dirfd, 0755) || fsync(g.dirfd)) {
-		err = -errno;
-		goto out;
-	}
-	if (rename(tmp, final)) {
-		err = -errno;
-		/* Another run got there first: fine if its tree is whole. */
-		if ((err == -EEXIST || err == -ENOTEMPTY) &&
-		    tree_valid(final, key)) {
-			err = 0;
-			goto done;
-		}
-		pr_err("cannot rename %s to %s: %s\n", tmp, final,
-		       strerror(-err));
-		goto out;
-	}
-	tmp[0] = '\0';
-	/* "<release>-" then 16 hex digits */
-	if (running)
-		remove_superseded(root, name, strlen(name) - 16);
+	err = store_dir_commit(&d, buf, len);
 done:
-	snprintf(buf, len, "%s", final);
-	if (running)
-		memo_write(final, key);
-	err = 0;
+	if (!err && running)
+		memo_write(label, key);
 out:
-	if (tmp[0])
-		rm_tree(tmp);
-	if (g.dirfd >= 0)
-		close(g.dirfd);
+	store_dir_abort(&d);
 	btf__free(g.btf);
 	bcc_headers_free(&g.bcc);
 	cnames_free(&g.libbcc);

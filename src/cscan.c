@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * A scanner for C headers: the names they define, for the BTF header tree.
+ * The one scanner of C text: the names headers define (for the BTF header
+ * tree), the names a program uses (for its type subset), the literal
+ * arguments of a function's calls (bpf_trace_printk()'s formats).
  */
 #define _GNU_SOURCE
 #ifdef HAVE_CONFIG_H
@@ -10,7 +12,10 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "btf_gen.h"
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cscan.h"
 
 /* ------------------------------------------------------------------ */
 /*
@@ -287,4 +292,84 @@ void scan_c(struct cnames *c, const char *s, size_t len)
 		prev2 = prev;
 		prev = t;
 	}
+}
+
+/* Past a string or character literal at @p (its quote); into @buf, decoded. */
+static const char *literal(const char *p, const char *end, char *buf,
+			   size_t max, size_t *n)
+{
+	char q = *p++;
+
+	for (; p < end && *p != q && *p != '\n'; p++) {
+		char c = *p;
+
+		if (c == '\\' && p + 1 < end) {
+			p++;
+			c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+		}
+		if (buf && *n + 1 < max)
+			buf[(*n)++] = c;
+	}
+	return p < end ? p + 1 : p;
+}
+
+/* Past blanks and comments. */
+static const char *skip_space(const char *p, const char *end)
+{
+	while (p < end) {
+		if (isspace((unsigned char)*p))
+			p++;
+		else if (*p == '/' && p + 1 < end && (p[1] == '*' || p[1] == '/'))
+			p = skip_comment(p, end);
+		else
+			break;
+	}
+	return p;
+}
+
+int scan_calls(const char *s, size_t len, const char *fn, size_t max,
+	       scan_call_fn cb, void *ctx)
+{
+	const char *p = s, *end = s + len, *w;
+	size_t fnlen = strlen(fn), n;
+	char *buf;
+	int calls = 0, err = 0;
+
+	buf = malloc(max ? max : 1);
+	if (!buf)
+		return -ENOMEM;
+	while (p < end && err >= 0) {
+		if (*p == '/' && p + 1 < end && (p[1] == '*' || p[1] == '/')) {
+			p = skip_comment(p, end);
+			continue;
+		}
+		if (*p == '"' || *p == '\'') {
+			p = literal(p, end, NULL, 0, &n);
+			continue;
+		}
+		if (!is_ident0((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		for (w = p; p < end && is_ident((unsigned char)*p); p++)
+			;
+		if ((size_t)(p - w) != fnlen || memcmp(w, fn, fnlen))
+			continue;
+		p = skip_space(p, end);
+		if (p >= end || *p != '(')
+			continue;
+		calls++;
+		p = skip_space(p + 1, end);
+		if (p >= end || *p != '"') {
+			err = cb(ctx, NULL);
+			continue;
+		}
+		/* "a" "b" is "ab" */
+		for (n = 0; p < end && *p == '"'; p = skip_space(p, end))
+			p = literal(p, end, buf, max, &n);
+		buf[n] = '\0';
+		err = cb(ctx, buf);
+	}
+	free(buf);
+	return err < 0 ? err : calls;
 }

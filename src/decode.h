@@ -3,6 +3,13 @@
  * Types from what libbcc records of a program (table key/leaf descriptions,
  * perf_submit() fields) and from tracepoint format files, and the decoding
  * of raw bytes by them. Shared by libbpfrun and the bpfrun command.
+ *
+ * decode_type.c    the types: C scalars, arrays, record layout, reading
+ *                  integers and floats out of bytes
+ * decode_parse.c   libbcc's key/leaf descriptions and perf_submit() fields
+ * decode_text.c    values as text: name=value lines and columns
+ * decode_json.c    values as JSON, and the tree's one JSON writer (json-c)
+ * tp_format.c      tracepoint format files
  */
 #ifndef BPFRUN_DECODE_H
 #define BPFRUN_DECODE_H
@@ -85,10 +92,61 @@ bool dtype_is_int(const struct dtype *t);
  */
 void dtype_print_text(FILE *out, const struct dtype *t, const void *data,
 		      size_t len);
-/* JSON: an object for a struct, a number or string for a scalar; null
- * for a scalar beyond @len. */
-void dtype_print_json(FILE *out, const struct dtype *t, const void *data,
-		      size_t len);
+/*
+ * JSON (decode_json.c says how strings, NaN, floats and 128-bit integers
+ * are written): an object for a struct or union, an array, a string for
+ * a char array, a number for a scalar; null for a scalar beyond @len and
+ * for NaN and infinity.
+ *
+ * dtype_json() is a json-c object that writes the value at @data when
+ * json-c writes it (as a member of a line, say), without a json-c object
+ * per item; it refers to @t and @data, which must outlive it. NULL on
+ * -ENOMEM. Its own json-c type means nothing: only write it.
+ */
+struct json_object;
+struct json_object *dtype_json(const struct dtype *t, const void *data,
+			       size_t len);
+/*
+ * The node now writes the value at @data: one line object serves every
+ * event of a table (making one per event took a fifth of its time).
+ */
+void dtype_json_point(struct json_object *node, const void *data, size_t len);
+/*
+ * A table's entries, [{"key":K,"value":V},...], written the same way:
+ * entry @i's key and value bytes come from @at when it is written, which
+ * returns false to end the array there (a dump cut short).
+ */
+typedef bool djson_entry_fn(void *ctx, size_t i, const void **key,
+			    const void **val);
+struct json_object *dtype_json_entries(const struct dtype *k, size_t ksize,
+				       const struct dtype *v, size_t vsize,
+				       size_t n, djson_entry_fn *at, void *ctx);
+/* The value on one line, without a newline. -ENOMEM. */
+int dtype_print_json(FILE *out, const struct dtype *t, const void *data,
+		     size_t len);
+/*
+ * The pieces of the runner's JSON lines. A string from any bytes: valid
+ * UTF-8 as is, other bytes as \xNN, a backslash doubled. A string of hex
+ * digits. A line's object, {"table":TABLE}. NULL on -ENOMEM.
+ */
+struct json_object *djson_bytes(const void *data, size_t n);
+struct json_object *djson_hex(const void *data, size_t n);
+struct json_object *djson_line(const char *table);
+/*
+ * @v as member @key of object @obj, or at the end of array @arr; NULL is
+ * null. On -ENOMEM (@obj or @arr NULL included) @v is released.
+ */
+int djson_add(struct json_object *obj, const char *key,
+	      struct json_object *v);
+int djson_append(struct json_object *arr, struct json_object *v);
+/* @o on one line (it stays the caller's). -ENOMEM when NULL. */
+int djson_print_line(FILE *out, struct json_object *o);
+/*
+ * The text every line of @table begins with, up to its value for @key:
+ * {"table":TABLE,"KEY": as json-c writes it, for lines that then write
+ * the value (dtype_print_json) and "}". NULL when out of memory.
+ */
+char *djson_line_prefix(const char *table, const char *key);
 
 /* Columns: a struct's fields, nested structs flattened as "in.a". */
 struct dcol {

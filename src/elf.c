@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Symbol to file offset in an ELF file, which is what a uprobe wants. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
@@ -10,7 +15,7 @@
 
 #include "internal.h"
 
-static int find_sym(Elf *e, const char *sym, GElf_Addr *vaddr)
+static int find_sym(Elf *e, const char *sym, GElf_Addr *vaddr, bool *ifunc)
 {
 	Elf_Scn *scn = NULL;
 
@@ -35,6 +40,7 @@ static int find_sym(Elf *e, const char *sym, GElf_Addr *vaddr)
 			name = elf_strptr(e, sh.sh_link, s.st_name);
 			if (name && !strcmp(name, sym)) {
 				*vaddr = s.st_value;
+				*ifunc = GELF_ST_TYPE(s.st_info) == STT_GNU_IFUNC;
 				return 0;
 			}
 		}
@@ -62,9 +68,36 @@ static int vaddr_to_offset(Elf *e, GElf_Addr vaddr, unsigned long long *off)
 	return -ENOENT;
 }
 
+/*
+ * An IFUNC's symbol is its resolver, which runs once at load: the calls go
+ * to the implementation it picked for this CPU. The loader picks the same
+ * in every process on the machine, so where the library is loaded here
+ * too (libc is), dlsym() gives that implementation, and its place in the
+ * file is where a uprobe catches the calls. Nothing is loaded for it.
+ */
+static int ifunc_target(const char *path, const char *sym, GElf_Addr *vaddr)
+{
+	struct link_map *lm = NULL;
+	void *h, *impl;
+	int err = -ENOENT;
+
+	h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+	if (!h)
+		return -ENOENT;
+	impl = dlsym(h, sym);
+	if (impl && !dlinfo(h, RTLD_DI_LINKMAP, &lm) && lm &&
+	    (uintptr_t)impl > lm->l_addr) {
+		*vaddr = (uintptr_t)impl - lm->l_addr;
+		err = 0;
+	}
+	dlclose(h);
+	return err;
+}
+
 int elf_sym_offset(const char *path, const char *sym, unsigned long long *off)
 {
 	GElf_Addr vaddr = 0;
+	bool ifunc = false;
 	Elf *e = NULL;
 	int fd, err;
 
@@ -82,11 +115,14 @@ int elf_sym_offset(const char *path, const char *sym, unsigned long long *off)
 		err = -ENOEXEC;
 		goto out;
 	}
-	err = find_sym(e, sym, &vaddr);
+	err = find_sym(e, sym, &vaddr, &ifunc);
+	if (!err && ifunc && ifunc_target(path, sym, &vaddr)) {
+		pr_err("%s in %s is an IFUNC, whose implementation is picked at load time, and the library is not loaded here to ask which: give the implementation's name (see nm -D %s)\n",
+		       sym, path, path);
+		err = -EOPNOTSUPP;
+	}
 	if (!err)
 		err = vaddr_to_offset(e, vaddr, off);
-	if (err)
-		pr_err("no function %s in %s\n", sym, path);
 out:
 	elf_end(e);
 	close(fd);

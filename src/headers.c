@@ -3,7 +3,7 @@
  * Which kernel header tree libbcc compiles against. libbcc only understands
  * Debian's split layout (V-ARCH + V-common) as /lib/modules/V/{build,source};
  * for any other tree it wants one directory, so a split tree found in /usr/src
- * is joined into a tree of symlinks in our root-owned cache. Nothing is ever
+ * is joined into a tree of symlinks in our root-owned store. Nothing is ever
  * written into /lib/modules, and libbcc is never left to fall back to
  * extracting kheaders into a shared /tmp (CVE-2024-2314).
  */
@@ -142,40 +142,38 @@ int headers_merge(const char *a, const char *b, const char *out)
 	return err;
 }
 
-/* The joined tree for Debian's split headers @version, made once. */
+/*
+ * The joined tree for Debian's split headers @version, made once: a
+ * directory entry of the store, keyed on the two trees it joins.
+ */
 static int distro_tree(const struct headers_env *env, const char *version,
 		       char *out, size_t len)
 {
-	char base[PATH_MAX], tmp[PATH_MAX + 32], arch[PATH_MAX],
-		common[PATH_MAX];
+	char arch[PATH_MAX], common[PATH_MAX], key[2 * PATH_MAX + 64];
 	const char *dash = strrchr(version, '-');
+	struct store_dir d;
 	int err;
 
-	err = cache_dir("headers", base, sizeof(base));
-	if (err)
-		return err;
-	if ((size_t)snprintf(out, len, "%s/%s", base, version) >= len)
-		return -ENAMETOOLONG;
-	if (has_kconfig(out) && !cache_dir_safe(out))
-		return 0;
 	snprintf(arch, sizeof(arch), "%s/linux-headers-%s", env->src_dir,
 		 version);
 	snprintf(common, sizeof(common), "%s/linux-headers-%.*s-common",
 		 env->src_dir, (int)(dash - version), version);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", out, (int)getpid());
-	rm_tree(tmp);
-	err = headers_merge(arch, common, tmp);
-	if (!err) {
-		rm_tree(out);
-		if (rename(tmp, out))
-			err = -errno;
-	}
+	snprintf(key, sizeof(key), "distro headers 1\n%s\n%s\n", arch,
+		 common);
+	err = store_dir_get("headers", version, key, out, len);
+	if (err != -ENOENT)
+		return err;
+	err = store_dir_begin(&d, "headers", version, key, STORE_SUPERSEDE);
+	if (err)
+		return err;
+	err = headers_merge(arch, common, d.tmp);
 	if (err) {
-		pr_err("cannot build a header tree in %s: %s\n", out,
+		pr_err("cannot build a header tree in %s: %s\n", d.tmp,
 		       strerror(-err));
-		rm_tree(tmp);
+		store_dir_abort(&d);
+		return err;
 	}
-	return err;
+	return store_dir_commit(&d, out, len);
 }
 
 const char *headers_kind_name(enum headers_kind kind)

@@ -138,7 +138,16 @@ int btf_tree_get(const char *btf_path, char *buf, size_t len);
 int tracefs_path(const char *rel, char *buf, size_t len);
 int tracepoint_id(const char *category, const char *name);
 
-/* elf.c: file offset of @sym in ELF @path, for uprobes. */
+/*
+ * ldcache.c: the path /etc/ld.so.cache gives library @name ("c", "ssl",
+ * or a soname "libc.so.6"), for this machine's kind of library; -ENOENT.
+ */
+int ldcache_find(const char *name, char *buf, size_t len);
+int ldcache_parse(const char *data, size_t len, const char *name, int flags,
+		  char *buf, size_t buflen);
+bool ldcache_name_matches(const char *name, const char *key);
+
+/* elf.c: file offset of @sym in ELF @path, for uprobes; -ENOENT quietly. */
 int elf_sym_offset(const char *path, const char *sym, unsigned long long *off);
 
 #define NR_PROG_TYPES 32	/* enough for the types the attach kinds use */
@@ -146,8 +155,13 @@ struct bpfrun_func {
 	char *name;
 	struct bpf_insn *insns;
 	size_t ninsns;
-	int fd[NR_PROG_TYPES];	/* loaded per program type, -1 if not */
+	/*
+	 * Loaded per program type, -1 if not; the last slot holds the copy
+	 * a kretprobe becomes on a syscall's sys_exit tracepoint.
+	 */
+	int fd[NR_PROG_TYPES + 1];
 };
+#define FD_SLOT_SYS_EXIT NR_PROG_TYPES
 
 struct bpfrun_table {
 	char *name;
@@ -260,6 +274,42 @@ int store_encode(const char *key, const void *buf, size_t len, char **out,
 		 size_t *outlen);
 int store_decode(const char *key, const void *data, size_t len,
 		 const void **buf, size_t *buflen);
+/* A new file @name under @dirfd, mode 0644, written and fsynced. */
+int store_write_at(int dirfd, const char *name, const void *buf, size_t len);
+/*
+ * Collect the store directory @dir: old temporaries, the oldest entry
+ * past the bound, legacy names; with @superseded_by (an entry's name),
+ * the other entries of its label.
+ */
+void store_gc(const char *dir, const char *superseded_by);
+#define STORE_TMP_PREFIX ".tmp-"
+#define STORE_TMP_MAX_AGE 3600	/* s: a writer this old was killed */
+
+/*
+ * store_dir.c: directory entries, trees made once (the header trees),
+ * named "<label>-<16 hex digits of the key's hash>" with a manifest of
+ * every file's SHA-256 inside. store_dir_get(): 0 and the entry's path
+ * when it is whole and root's alone, -ENOENT when it is to be made (a
+ * damaged one is removed); store_dir_begin() gives d->tmp (d->fd open on
+ * it) to fill, store_dir_commit() lists, fsyncs and renames it into
+ * place, store_dir_abort() throws it away.
+ */
+#define STORE_LABEL_MAX 100
+#define STORE_MANIFEST "bpfrun-manifest"
+#define STORE_SUPERSEDE 1	/* the commit removes the label's other entries */
+struct store_dir {
+	char tmp[4096];
+	int fd;
+	char path[4096];
+	char *key;
+	unsigned flags;
+};
+int store_dir_get(const char *sub, const char *label, const char *key,
+		  char *path, size_t len);
+int store_dir_begin(struct store_dir *d, const char *sub, const char *label,
+		    const char *key, unsigned flags);
+int store_dir_commit(struct store_dir *d, char *path, size_t len);
+void store_dir_abort(struct store_dir *d);
 
 /* cache.c: compiled programs, keyed on all that changes them. */
 int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
@@ -277,6 +327,22 @@ int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 struct bpfrun_func *func_find(struct bpfrun *b, const char *name);
 /* Load @f as @type; returns the fd (owned by @f) or -errno. */
 int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type);
+/*
+ * Load @insns (@n of them) as @f of @type, the fd kept in f->fd[@slot]
+ * (returned again on the next call): for a rewritten copy of @f.
+ */
+int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
+		    enum bpf_prog_type type, const struct bpf_insn *insns,
+		    size_t n);
+/*
+ * ctx_remap.c: a copy of @f's instructions where every load through the
+ * context pointer at offset @from (any size up to 8 bytes) loads at @to
+ * instead: a kretprobe's PT_REGS_RC(ctx) made a sys_exit tracepoint's
+ * "ret". -EOPNOTSUPP, with *@why set, when some load through the context
+ * cannot be proven to be one of those or to not be one.
+ */
+int ctx_remap_loads(const struct bpfrun_func *f, int from, int to,
+		    struct bpf_insn **out, char *why, size_t whylen);
 /* Does the function read memory through its context pointer? */
 bool func_reads_ctx(const struct bpfrun_func *f);
 int link_add(struct bpfrun *b, int fd, enum bpfrun_kind kind, const char *func,

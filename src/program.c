@@ -256,14 +256,23 @@ static const char *log_tail(const char *log, int lines)
 
 int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type)
 {
+	if (type >= NR_PROG_TYPES)
+		return -EINVAL;
+	return func_load_insns(b, f, type, type, f->insns, f->ninsns);
+}
+
+int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
+		    enum bpf_prog_type type, const struct bpf_insn *insns,
+		    size_t n)
+{
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
 	char *log;
 	int fd, err;
 
-	if (type >= NR_PROG_TYPES)
+	if (slot >= ARRAY_SIZE(f->fd))
 		return -EINVAL;
-	if (f->fd[type] >= 0)
-		return f->fd[type];
+	if (f->fd[slot] >= 0)
+		return f->fd[slot];
 	log = malloc(LOG_SIZE);
 	if (!log)
 		return -ENOMEM;
@@ -272,8 +281,7 @@ int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type)
 	opts.log_buf = log;
 	opts.log_size = LOG_SIZE;
 	opts.kern_version = b->kern_version;
-	fd = bpf_prog_load(type, f->name, b->license, f->insns, f->ninsns,
-			   &opts);
+	fd = bpf_prog_load(type, f->name, b->license, insns, n, &opts);
 	if (fd < 0) {
 		err = fd;
 		if (err == -EACCES && log[0])
@@ -293,7 +301,7 @@ int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type)
 		return err;
 	}
 	free(log);
-	f->fd[type] = fd;
+	f->fd[slot] = fd;
 	return fd;
 }
 

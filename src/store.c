@@ -7,13 +7,20 @@
  * refused and removed, and the caller compiles again.
  *
  * Entry: "BPFRUNS1", 64 hex digits of SHA-256 over everything after them,
- * u32 key length, the key, the payload.
+ * u32 key length, the key, the payload. Directory entries (store_dir.c)
+ * are trees with such an entry inside, their manifest.
+ *
+ * Every write collects what is stale in its store (store_gc): temporary
+ * files and directories of writers killed over an hour ago, the oldest
+ * entry past a bound, older trees of what a new tree replaces, and what
+ * earlier layouts of the cache left.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,8 +34,8 @@
 #define MAX_ENTRY (256u << 20)
 /* Keep the newest MAX_ENTRIES of a store: old ones are dead edits. */
 #define MAX_ENTRIES 256
-#define TMP_PREFIX ".tmp-"
-#define TMP_MAX_AGE 3600	/* s: leftovers of a killed writer */
+/* ... and of its directory entries: trees, for a release or a version */
+#define MAX_DIR_ENTRIES 16
 
 int store_encode(const char *key, const void *buf, size_t len, char **out,
 		 size_t *outlen)
@@ -147,38 +154,136 @@ static long long mtime_ns(const struct stat *st)
 	return st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
 }
 
-/* One entry out per store keeps the count bounded; old temp files go too. */
-static void evict(const char *dir)
+/*
+ * Names earlier layouts of the cache used, found by the collection
+ * below and removed: program entries named by a 64-bit FNV-1a hash
+ * (16 hex digits) and their "NAME.PID.tmp", and the per-boot memo that
+ * btf/ held as "boot-ID".
+ */
+static bool legacy_file(const char *name)
 {
-	char oldest[PATH_MAX + 300] = "", p[PATH_MAX + 300];
-	long long oldest_ns = 0;
+	size_t n = strlen(name), i;
+
+	if (!strncmp(name, "boot-", 5))
+		return true;
+	if (n > 4 && !strcmp(name + n - 4, ".tmp"))
+		return true;
+	for (i = 0; i < n && strchr("0123456789abcdef", name[i]); i++)
+		;
+	return n == 16 && i == n;
+}
+
+/*
+ * The syscall memo had a directory of its own, ksyms/, beside the stores:
+ * one lstat per write, which are rare, and it is gone after the first.
+ */
+static void remove_legacy_dirs(const char *dir)
+{
+	char p[PATH_MAX + 16], *slash;
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s", dir);
+	slash = strrchr(p, '/');
+	if (!slash)
+		return;
+	snprintf(slash + 1, sizeof(p) - (slash + 1 - p), "ksyms");
+	if (!lstat(p, &st) && S_ISDIR(st.st_mode))
+		rm_tree(p);
+}
+
+static bool has_manifest(const char *dir)
+{
+	char p[PATH_MAX + 300];
+
+	snprintf(p, sizeof(p), "%s/" STORE_MANIFEST, dir);
+	return !access(p, F_OK);
+}
+
+/* "<label>-<16 hex digits>": a directory entry, and its label's length. */
+static size_t label_len(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n < 18 || name[n - 17] != '-')
+		return 0;
+	for (i = n - 16; i < n; i++)
+		if (!strchr("0123456789abcdef", name[i]))
+			return 0;
+	return n - 17;
+}
+
+void store_gc(const char *dir, const char *superseded_by)
+{
+	char oldest_f[PATH_MAX + 300] = "", oldest_d[PATH_MAX + 300] = "";
+	char p[PATH_MAX + 300];
+	long long oldest_f_ns = 0, oldest_d_ns = 0;
+	size_t nfiles = 0, ndirs = 0, keep_len = 0;
 	time_t now = time(NULL);
 	struct dirent *de;
 	struct stat st;
-	size_t n = 0;
 	DIR *d;
 
+	remove_legacy_dirs(dir);
+	if (superseded_by)
+		keep_len = label_len(superseded_by);
 	d = opendir(dir);
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (!strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX))) {
-			if (!lstat(p, &st) && now - st.st_mtime > TMP_MAX_AGE)
-				unlink(p);
+		const char *name = de->d_name;
+
+		snprintf(p, sizeof(p), "%s/%s", dir, name);
+		if (!strcmp(name, ".") || !strcmp(name, "..") || lstat(p, &st))
+			continue;
+		if (!strncmp(name, STORE_TMP_PREFIX, strlen(STORE_TMP_PREFIX))) {
+			/* leftovers of a killed writer; a live one is younger */
+			if (now - st.st_mtime > STORE_TMP_MAX_AGE)
+				S_ISDIR(st.st_mode) ? rm_tree(p) : unlink(p);
 			continue;
 		}
-		if (de->d_name[0] == '.' || lstat(p, &st) || !S_ISREG(st.st_mode))
+		if (S_ISREG(st.st_mode) && legacy_file(name)) {
+			unlink(p);
 			continue;
-		n++;
-		if (!*oldest || mtime_ns(&st) < oldest_ns) {
-			oldest_ns = mtime_ns(&st);
-			snprintf(oldest, sizeof(oldest), "%s", p);
+		}
+		/*
+		 * Trees without a manifest were made before the store made
+		 * them (the BTF tree with a stamp of its own, the distro
+		 * tree named by its version alone). An hour's grace: a
+		 * process of the older version may be reading one.
+		 */
+		if (S_ISDIR(st.st_mode) && !has_manifest(p) &&
+		    now - st.st_mtime > STORE_TMP_MAX_AGE) {
+			rm_tree(p);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode) && keep_len &&
+		    label_len(name) == keep_len &&
+		    !strncmp(name, superseded_by, keep_len) &&
+		    strcmp(name, superseded_by)) {
+			/* an older tree of the same thing: never used again */
+			rm_tree(p);
+			continue;
+		}
+		if (S_ISREG(st.st_mode)) {
+			nfiles++;
+			if (!*oldest_f || mtime_ns(&st) < oldest_f_ns) {
+				oldest_f_ns = mtime_ns(&st);
+				snprintf(oldest_f, sizeof(oldest_f), "%s", p);
+			}
+		} else if (S_ISDIR(st.st_mode)) {
+			ndirs++;
+			if (!*oldest_d || mtime_ns(&st) < oldest_d_ns) {
+				oldest_d_ns = mtime_ns(&st);
+				snprintf(oldest_d, sizeof(oldest_d), "%s", p);
+			}
 		}
 	}
 	closedir(d);
-	if (n > MAX_ENTRIES && *oldest)
-		unlink(oldest);
+	/* one out per write keeps the count bounded */
+	if (nfiles > MAX_ENTRIES)
+		unlink(oldest_f);
+	if (ndirs > MAX_DIR_ENTRIES)
+		rm_tree(oldest_d);
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -196,11 +301,30 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+int store_write_at(int dirfd, const char *name, const void *buf, size_t len)
+{
+	int fd, err;
+
+	fd = openat(dirfd, name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	/* whatever the umask: the entry is read as root's, others' to read */
+	err = fchmod(fd, 0644) ? -errno : write_all(fd, buf, len);
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (err)
+		unlinkat(dirfd, name, 0);
+	return err;
+}
+
 int store_put(const char *sub, const char *key, const void *buf, size_t len)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 64], *data = NULL, *slash;
 	size_t n;
-	int err, fd;
+	int err;
 
 	err = entry_path(sub, key, path, sizeof(path));
 	if (!err)
@@ -210,28 +334,17 @@ int store_put(const char *sub, const char *key, const void *buf, size_t len)
 	snprintf(tmp, sizeof(tmp), "%s", path);
 	slash = strrchr(tmp, '/');
 	snprintf(slash + 1, sizeof(tmp) - (slash + 1 - tmp), "%s%d-%s",
-		 TMP_PREFIX, (int)getpid(), strrchr(path, '/') + 1);
+		 STORE_TMP_PREFIX, (int)getpid(), strrchr(path, '/') + 1);
 	/* write beside it, then rename: a reader never sees half an entry */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0644);
-	if (fd < 0) {
+	err = store_write_at(AT_FDCWD, tmp, data, n);
+	if (!err && rename(tmp, path)) {
 		err = -errno;
-		goto out;
-	}
-	err = write_all(fd, data, n);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
 		unlink(tmp);
-		goto out;
 	}
-	*slash = '\0';
-	evict(tmp);
-out:
+	if (!err) {
+		*slash = '\0';
+		store_gc(tmp, NULL);
+	}
 	free(data);
 	return err;
 }

@@ -395,7 +395,7 @@ START_TEST(test_untrusted_tree_replaced)
 	write_blob(f, "bpfrun_s", false);
 	ck_assert_int_eq(btf_tree_get(f, d, sizeof(d)), 0);
 
-	/* a tree whose stamp does not carry the key is generated again */
+	/* a tree that is not as its manifest says is generated again */
 	snprintf(marker, sizeof(marker), "%s/include/linux/planted.h", d);
 	sf = fopen(marker, "w");
 	ck_assert_ptr_nonnull(sf);
@@ -410,7 +410,7 @@ START_TEST(test_untrusted_tree_replaced)
 	ck_assert_int_ne(access(marker, F_OK), 0);
 	assert_lacks(d2, "bpfrun-btf-tree.txt", "key 0000\n");
 
-	/* so is one without a stamp (half of a tree, say) */
+	/* so is one with a file missing (half of a tree, say) */
 	ck_assert_int_eq(unlink(stamp), 0);
 	ck_assert_int_eq(btf_tree_get(f, d2, sizeof(d2)), 0);
 	ck_assert_int_eq(access(stamp, R_OK), 0);
@@ -420,6 +420,8 @@ END_TEST
 START_TEST(test_stale_tmp_removed)
 {
 	char f[PATH_MAX], d[PATH_MAX], old[PATH_MAX], fresh[PATH_MAX];
+	char memo[PATH_MAX], legacy[PATH_MAX];
+	FILE *sf;
 	struct timeval tv[2] = { { time(NULL) - 7200, 0 },
 				 { time(NULL) - 7200, 0 } };
 
@@ -434,10 +436,23 @@ START_TEST(test_stale_tmp_removed)
 	ck_assert_int_eq(mkdir(old, 0700), 0);
 	ck_assert_int_eq(mkdir(fresh, 0700), 0);
 	ck_assert_int_eq(utimes(old, tv), 0);
+	/* what older versions left: a per-boot memo, a tree with a stamp
+	 * of its own and no manifest */
+	snprintf(memo, sizeof(memo), "%s/btf/boot-1face1af", cache);
+	sf = fopen(memo, "w");
+	ck_assert_ptr_nonnull(sf);
+	fputs("tree /x\n", sf);
+	fclose(sf);
+	snprintf(legacy, sizeof(legacy), "%s/btf/6.18.44-fc-v857-05e0068745941bac",
+		 cache);
+	ck_assert_int_eq(mkdir(legacy, 0755), 0);
+	ck_assert_int_eq(utimes(legacy, tv), 0);
 	write_blob(f, "bpfrun_t2", false);
 	ck_assert_int_eq(btf_tree_get(f, d, sizeof(d)), 0);
 	ck_assert_int_ne(access(old, F_OK), 0);
 	ck_assert_int_eq(access(fresh, F_OK), 0);
+	ck_assert_int_ne(access(memo, F_OK), 0);
+	ck_assert_int_ne(access(legacy, F_OK), 0);
 }
 END_TEST
 

@@ -23,15 +23,15 @@ static const char pad_desc[] =
 	"[\"pad\", [[\"a\",\"unsigned char\"], [\"__pad_1\",\"char\",[7]], [\"b\",\"unsigned long long\"], [\"c\",\"unsigned short\"], [\"__pad_3\",\"char\",[2]], [\"\", [[\"x\",\"unsigned int\"], [\"y\",\"unsigned int\"] ], \"struct_packed\"], [\"__pad_end\",\"char\",[4]] ], \"struct_packed\"]";
 
 /* from: struct nob { u32 a; u8 b:3; u64 c; } (bitfields: "struct") */
-static const char nob_desc[] =
+const char nob_desc[] =
 	"[\"nob\", [[\"a\",\"unsigned int\"], [\"b\",\"unsigned char\", 3], [\"c\",\"unsigned long long\"] ], \"struct\"]";
 
 /* from: union u { u32 x; u8 y[4]; } */
-static const char union_desc[] =
+const char union_desc[] =
 	"[\"u\", [[\"x\",\"unsigned int\"], [\"y\",\"unsigned char\", [4]] ], \"union\"]";
 
 /* from: struct inner { u16 a; s16 b; char tag[4]; } */
-static const char inner_desc[] =
+const char inner_desc[] =
 	"[\"inner\", [[\"a\",\"unsigned short\"], [\"b\",\"short\"], [\"tag\",\"char\", [4]] ], \"struct_packed\"]";
 
 static char *text(const struct dtype *t, const void *data, int json)
@@ -48,7 +48,7 @@ static char *text(const struct dtype *t, const void *data, int json)
 	return buf;
 }
 
-static struct dtype *parse(const char *desc)
+struct dtype *check_dtype(const char *desc)
 {
 	char err[128];
 	struct dtype *t = NULL;
@@ -67,7 +67,7 @@ static struct dtype *parse(const char *desc)
 
 START_TEST(test_scalars)
 {
-	struct dtype *t = parse("\"unsigned long long\"");
+	struct dtype *t = check_dtype("\"unsigned long long\"");
 	uint64_t v = 18446744073709551615ULL;
 	int32_t i = -5;
 
@@ -75,7 +75,7 @@ START_TEST(test_scalars)
 	ck_assert(!t->is_signed);
 	EXPECT(t, &v, 0, "18446744073709551615");
 	dtype_free(t);
-	t = parse("\"int\"");
+	t = check_dtype("\"int\"");
 	ck_assert_int_eq(t->size, 4);
 	EXPECT(t, &i, 1, "-5");
 	dtype_free(t);
@@ -88,7 +88,7 @@ START_TEST(test_key_struct)
 		uint32_t pid;
 		char comm[16];
 	} __attribute__((packed)) k = { 4242, "bash" };
-	struct dtype *t = parse(key_desc);
+	struct dtype *t = check_dtype(key_desc);
 
 	ck_assert_int_eq(t->kind, DT_STRUCT);
 	ck_assert_str_eq(t->name, "key_t");
@@ -111,7 +111,7 @@ START_TEST(test_padding_anon)
 			uint32_t x, y;
 		};
 	} p = { 200, 1ULL << 40, 65535, { 7, 8 } };
-	struct dtype *t = parse(pad_desc);
+	struct dtype *t = check_dtype(pad_desc);
 
 	ck_assert_int_eq(t->size, sizeof(p));
 	EXPECT(t, &p, 0, "a=200 b=1099511627776 c=65535 x=7 y=8");
@@ -134,7 +134,7 @@ START_TEST(test_bitfields)
 	n.a = 1;
 	n.b = 5;
 	n.c = 3;
-	t = parse(nob_desc);
+	t = check_dtype(nob_desc);
 	ck_assert_int_eq(t->size, sizeof(n));
 	ck_assert_int_eq(t->fields[2].offset, 8);
 	EXPECT(t, &n, 0, "a=1 b=5 c=3");
@@ -148,7 +148,7 @@ START_TEST(test_union)
 		uint32_t x;
 		uint8_t y[4];
 	} u = { .x = 0x04030201 };
-	struct dtype *t = parse(union_desc);
+	struct dtype *t = check_dtype(union_desc);
 
 	ck_assert_int_eq(t->kind, DT_UNION);
 	ck_assert_int_eq(t->size, 4);
@@ -223,7 +223,7 @@ static const char *const data_fields[] = {
 
 static struct dtype *data_type(void)
 {
-	struct dtype *known[2] = { parse(inner_desc), parse(union_desc) };
+	struct dtype *known[2] = { check_dtype(inner_desc), check_dtype(union_desc) };
 	struct dtype *t = NULL;
 	char err[128];
 	int r;
@@ -281,7 +281,7 @@ START_TEST(test_event_fields)
 	       "{\"u8v\":255,\"s8v\":-128,\"u16v\":65535,\"s16v\":-32768,"
 	       "\"u32v\":4294967295,\"s32v\":-2147483648,"
 	       "\"u64v\":18446744073709551615,\"s64v\":-9223372036854775808,"
-	       "\"comm\":\"tab\\u0009here\\\"q\",\"arr\":[1,2,3],"
+	       "\"comm\":\"tab\\there\\\"q\",\"arr\":[1,2,3],"
 	       "\"in\":{\"a\":7,\"b\":-7,\"tag\":\"abc\"},"
 	       "\"ins\":[{\"a\":0,\"b\":0,\"tag\":\"\"},{\"a\":9,\"b\":-9,\"tag\":\"xyz\"}],"
 	       "\"un\":{\"x\":67305985,\"y\":[1,2,3,4]},"
@@ -306,7 +306,7 @@ END_TEST
 
 START_TEST(test_columns)
 {
-	struct dtype *t = parse(key_desc), *known[1] = { parse(inner_desc) };
+	struct dtype *t = check_dtype(key_desc), *known[1] = { check_dtype(inner_desc) };
 	static const char *const f[] = { "pid#u32", "in#struct inner",
 					 "comm#char[16]" };
 	struct {
@@ -410,7 +410,7 @@ START_TEST(test_huge_array)
 	ck_assert_int_eq(dtype_from_fields(wide, 1, NULL, 0, &t, NULL, 0),
 			 -E2BIG);
 	/* right at the limit is still a type */
-	t = parse("[\"max\", [[\"a\",\"char\", [16777216]]], \"struct_packed\"]");
+	t = check_dtype("[\"max\", [[\"a\",\"char\", [16777216]]], \"struct_packed\"]");
 	ck_assert_uint_eq(t->size, DTYPE_MAX_SIZE);
 	dtype_free(t);
 }
@@ -479,7 +479,7 @@ START_TEST(test_bitfield_types)
 				     &t, NULL, 0), -EINVAL);
 	/* a 128-bit field of a 128-bit unit: no shift by 128 */
 	memset(ones, 0xff, sizeof(ones));
-	t = parse("[\"x\", [[\"a\",\"unsigned __int128\", 128]], \"struct\"]");
+	t = check_dtype("[\"x\", [[\"a\",\"unsigned __int128\", 128]], \"struct\"]");
 	EXPECT(t, ones, 0, "a=340282366920938463463374607431768211455");
 	dtype_free(t);
 }
@@ -488,7 +488,7 @@ END_TEST
 /* Fewer bytes than the type: what is there, "?" or "..." for the rest. */
 START_TEST(test_short_data)
 {
-	struct dtype *t = parse(key_desc), *known[1] = { parse(inner_desc) };
+	struct dtype *t = check_dtype(key_desc), *known[1] = { check_dtype(inner_desc) };
 	static const char *const f[] = { "pid#u32", "arr#u32[3]" };
 	struct {
 		uint32_t pid;

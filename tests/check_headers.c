@@ -124,6 +124,32 @@ START_TEST(test_distro_tree)
 	ck_assert_int_eq(access(p, R_OK), 0);
 	/* nothing written outside the cache */
 	ck_assert_int_eq(strncmp(h.dir, cache, strlen(cache)), 0);
+	/* a store entry: made once, then read back as it is */
+	snprintf(p, sizeof(p), "%s/" STORE_MANIFEST, h.dir);
+	ck_assert_int_eq(access(p, R_OK), 0);
+	snprintf(p, sizeof(p), "%s/include/linux", h.dir);
+	ck_assert_int_eq(lstat(p, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	{
+		struct headers_choice h2;
+		struct stat st2;
+
+		ck_assert_int_eq(headers_choose(&env, NULL, &h2), 0);
+		ck_assert_str_eq(h2.dir, h.dir);
+		ck_assert_int_eq(lstat(p, &st2), 0);
+		ck_assert_int_eq(st.st_ino, st2.st_ino);
+		/* a link pointed elsewhere is seen, and the tree joined again */
+		ck_assert_int_eq(unlink(p), 0);
+		ck_assert_int_eq(symlink("/etc", p), 0);
+		ck_assert_int_eq(headers_choose(&env, NULL, &h2), 0);
+		ck_assert_str_eq(h2.dir, h.dir);
+		{
+			char target[PATH_MAX] = "";
+
+			ck_assert_int_gt(readlink(p, target, sizeof(target) - 1), 0);
+			ck_assert_ptr_nonnull(strstr(target, "linux-headers-6.12.107+deb12-common"));
+		}
+	}
 	snprintf(p, sizeof(p), "%s/6.18.44-fc-v669", mods);
 	ck_assert_int_ne(stat(p, &st), 0);
 }

@@ -11,6 +11,8 @@ static const struct arch x86_64 = {
 	.syscall_prefix = "__x64_sys_",
 	.config = "#define CONFIG_X86_64 1\n#define CONFIG_64BIT 1\n",
 	.page_shift = 12,
+	.regs_rc_offset = 80,		/* ax: after r15..r8, bp, bx */
+	.ldcache_flags = 0x0303,	/* FLAG_ELF_LIBC6 | FLAG_X8664_LIB64 */
 	.kmacros = kmacros,
 	.nkmacros = ARRAY_SIZE(kmacros),
 };

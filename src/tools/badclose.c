@@ -3,12 +3,13 @@
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tool.h"
 #include "../../programs/badclose.h"
 
 static const struct argp_option options[] = {
-	TOOL_OPT_PID,
+	TOOL_EVENT_OPTS,
 	{ 0 }
 };
 
@@ -26,11 +27,16 @@ static const struct tool_cmd cmd = {
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
 {
-	const struct badclose_event *e = data;
+	struct badclose_event e;
 
-	if (size < sizeof(*e))
+	if (size < sizeof(e))
 		return 0;
-	printf("%-7u %-16.16s %d\n", e->pid, e->comm, e->fd);
+	/* a perf sample's data is 4 bytes past 8-byte alignment: ts is u64 */
+	memcpy(&e, data, sizeof(e));
+	if (!tool_name_shown(ctx, e.comm))
+		return 0;
+	tool_print_prefix(ctx, e.ts, e.uid);
+	printf("%-7u %-16.16s %d\n", e.pid, e.comm, e.fd);
 	return 0;
 }
 
@@ -41,5 +47,5 @@ int main(int argc, char **argv)
 	struct tool t = { .cmd = &cmd };
 
 	tool_parse(&t, argc, argv);
-	return tool_run_events(&t, header, on_event, NULL);
+	return tool_run_events(&t, header, on_event, &t);
 }

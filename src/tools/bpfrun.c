@@ -26,11 +26,12 @@ enum { OPT_WATCH = 0x300, OPT_METRICS };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Probes (FUNC is a function of FILE.c):", 1 },
-	{ NULL, 'k', "FUNC:SYMBOL", 0, "attach FUNC as a kprobe on kernel function SYMBOL", 1 },
-	{ NULL, 'r', "FUNC:SYMBOL", 0, "attach FUNC as a kretprobe", 1 },
+	{ NULL, 'k', "FUNC:SYMBOL", 0, "attach FUNC as a kprobe on kernel function SYMBOL; a pattern (vfs_*, or /REGEX/ for the whole name) attaches every match, as bcc's event_re=", 1 },
+	{ NULL, 'r', "FUNC:SYMBOL", 0, "attach FUNC as a kretprobe (SYMBOL or a pattern)", 1 },
 	{ NULL, 't', "FUNC:CAT:NAME", 0, "attach FUNC to tracepoint CAT:NAME", 1 },
-	{ NULL, 'u', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uprobe on SYMBOL of BIN", 1 },
+	{ NULL, 'u', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uprobe on SYMBOL of BIN: a path, a library (c, ssl, pthread, libc.so.6: the one -p's process maps, else from ld.so.cache) or a command in $PATH", 1 },
 	{ NULL, 'U', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uretprobe", 1 },
+	{ NULL, 'P', "FUNC:TYPE:CONFIG:period=N|freq=N", 0, "attach FUNC to a perf event on every CPU (bcc's attach_perf_event): software:cpu-clock, hardware:cpu-cycles, ... or numbers; :cpu=N for one CPU", 1 },
 	{ NULL, 'l', NULL, 0, "list probes matching GLOB (tracepoint:CAT:NAME; kprobe:FUNC where the kernel has kprobes); -lv PROBE: its arguments", 1 },
 	{ NULL, 0, NULL, 0, "The program and the run:", 2 },
 	{ NULL, 'D', "NAME[=VALUE]", 0, "define a macro for the program", 2 },
@@ -39,7 +40,7 @@ static const struct argp_option options[] = {
 	{ NULL, 'c', "COMMAND", 0, "run COMMAND (sh -c) once attached, with FILTER_PID its pid, and end when it ends", 2 },
 	TOOL_OPT_DURATION("end after SECONDS"),
 	{ "buffer-pages", 'b', "N", 0, "perf buffer pages per CPU (default 64, a power of 2); lost events are counted on stderr", 2 },
-	{ "json", 'j', NULL, 0, "events and maps as one JSON object per line", 2 },
+	{ "json", 'j', NULL, 0, "events, printk lines and maps as JSON, an object per line (JSON in bpfrun(8))", 2 },
 	{ "watch", OPT_WATCH, NULL, 0, "run it again, compiled anew, whenever FILE.c or a header it includes changes; a compile error waits for the next save", 2 },
 	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0, "serve the maps to Prometheus at http://ADDR:PORT/metrics (ADDR: 127.0.0.1), read at each scrape", 2 },
 	{ 0 }
@@ -69,6 +70,9 @@ static const struct tool_cmd cmd = {
 		    "    sudo bpfrun -c 'ls /tmp' opens.c     # trace one command (FILTER_PID)\n"
 		    "    sudo bpfrun -t do_open:syscalls:sys_enter_openat prog.c\n"
 		    "    sudo bpfrun -u f:/bin/bash:readline prog.c\n"
+		    "    sudo bpfrun -u f:c:malloc -p 1234 prog.c\n"
+		    "    sudo bpfrun -k 'f:vfs_*' prog.c          # every vfs_ function\n"
+		    "    sudo bpfrun -P f:software:cpu-clock:freq=99 -d 5 profile.c\n"
 		    "    sudo bpfrun -l 'tracepoint:syscalls:sys_enter_open*'\n"
 		    "    sudo bpfrun -lv tracepoint:syscalls:sys_enter_openat\n"
 		    "    sudo bpfrun --metrics=9435 counts.c  # maps for Prometheus",
@@ -283,6 +287,7 @@ static const struct {
 	{ 't', BPFRUN_TRACEPOINT },
 	{ 'u', BPFRUN_UPROBE },
 	{ 'U', BPFRUN_URETPROBE },
+	{ 'P', BPFRUN_PERF_EVENT },
 };
 
 static int option(struct tool *t, int key, char *arg,
@@ -347,6 +352,7 @@ static int option(struct tool *t, int key, char *arg,
  */
 static int run_program(struct run *r, const char *file)
 {
+	BPFRUN_OPTS(bpfrun_attach_opts, aopts);
 	struct bpfrun_events *ev = NULL;
 	char *src = NULL;
 	size_t i;
@@ -370,16 +376,19 @@ static int run_program(struct run *r, const char *file)
 	err = out_open(r, &ev);
 	if (!err)
 		err = tool_attach(&r->t);
+	/* -p: uprobes in that process (its libraries), perf events of it */
+	aopts.pid = r->cmd ? 0 : r->t.pid;
 	for (i = 0; !err && i < r->nprobes; i++)
-		err = bpfrun_attach(r->t.b, r->probes[i].kind, r->probes[i].func,
-				    r->probes[i].target);
+		err = bpfrun_attach_opts(r->t.b, r->probes[i].kind,
+					 r->probes[i].func, r->probes[i].target,
+					 &aopts);
 	if (!err)
 		err = metrics_bind(r->metrics, r->t.b, src);
 	if (err)
 		goto out;
 	if (!bpfrun_nr_links(r->t.b)) {
 		fprintf(stderr,
-			"bpfrun: %s: nothing to attach: name functions kprobe__SYM, tracepoint__CAT__NAME, ... or use TRACEPOINT_PROBE, or give -k/-r/-t/-u/-U\n",
+			"bpfrun: %s: nothing to attach: name functions kprobe__SYM, tracepoint__CAT__NAME, ... or use TRACEPOINT_PROBE, or give -k/-r/-t/-u/-U/-P\n",
 			file);
 		err = -ENOENT;
 		goto out;

@@ -8,7 +8,7 @@
 #include "../../programs/fchmodsnoop.h"
 
 static const struct argp_option options[] = {
-	TOOL_OPT_PID,
+	TOOL_EVENT_OPTS,
 	{ 0 }
 };
 
@@ -36,8 +36,9 @@ static int on_event(void *ctx, const char *table, const void *data,
 {
 	const struct fchmod_event *e = data;
 
-	if (size < sizeof(*e))
+	if (size < sizeof(*e) || !tool_name_shown(ctx, e->comm))
 		return 0;
+	tool_print_prefix(ctx, e->ts, e->uid);
 	printf("%-7u %-7u %-16.16s %04o %-7u %-7u %-10u %s\n", e->host_pid,
 	       e->host_ppid, e->comm, e->mode & 07777, e->pid, e->ppid,
 	       e->pid_ns, e->filename);
@@ -51,5 +52,5 @@ int main(int argc, char **argv)
 	struct tool t = { .cmd = &cmd };
 
 	tool_parse(&t, argc, argv);
-	return tool_run_events(&t, header, on_event, NULL);
+	return tool_run_events(&t, header, on_event, &t);
 }

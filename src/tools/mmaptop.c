@@ -15,21 +15,35 @@
 #define DEFAULT_TOP 10
 
 static long top = DEFAULT_TOP;
+/* bcc's top-style arguments: a report every INTERVAL seconds, COUNT times */
+static double interval;
+static long count = 1;
+static int nargs;
 
 static const struct argp_option options[] = {
-	TOOL_OPT_DURATION("how long to count (default 30)"),
-	TOOL_OPT_PID,
-	{ "top", 'n', "N", 0, "how many processes to list (default 10)", 0 },
+	TOOL_OPT_DURATION("how long to count for one report (default 30)"),
+	TOOL_OPT_PID, TOOL_OPT_TID, TOOL_OPT_UID, TOOL_OPT_NAME,
+	{ "maxrows", 'r', "N", 0, "how many processes to list (default 10)", 0 },
 	{ 0 }
 };
 
 static int option(struct tool *t, int key, char *arg, struct argp_state *state)
 {
-	(void)state;
-	if (key != 'n')
-		return ARGP_ERR_UNKNOWN;
-	top = tool_parse_count(t, "count", arg, 1000000);
-	return 0;
+	switch (key) {
+	case 'r':
+		top = tool_parse_count(t, "row count", arg, 1000000);
+		return 0;
+	case ARGP_KEY_ARG:
+		if (nargs == 0)
+			interval = tool_parse_seconds(t, arg);
+		else if (nargs == 1)
+			count = tool_parse_count(t, "count", arg, 1000000);
+		else
+			argp_error(state, "unexpected argument '%s'", arg);
+		nargs++;
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
 }
 
 static const struct tool_cmd cmd = {
@@ -42,6 +56,7 @@ static const struct tool_cmd cmd = {
 	.examples = "    sudo mmaptop                    # 30 seconds, the whole system\n"
 		    "    sudo mmaptop -d 5               # 5 seconds\n"
 		    "    sudo mmaptop -p 181 -d 10       # only PID 181, for 10 seconds",
+	.args_doc = "[INTERVAL [COUNT]]",
 	.options = options,
 	.option = option,
 };
@@ -70,7 +85,7 @@ static void wait_for(double seconds)
 		nanosleep(&tick, NULL);
 }
 
-static int print_top(int fd, size_t top)
+static int print_top(const struct tool *t, int fd, size_t top)
 {
 	struct proc *procs = NULL, *p;
 	size_t n = 0, cap = 0, i;
@@ -88,7 +103,8 @@ static int print_top(int fd, size_t top)
 			procs = p;
 		}
 		procs[n].pid = next;
-		if (!bpf_map_lookup_elem(fd, &next, &procs[n].c))
+		if (!bpf_map_lookup_elem(fd, &next, &procs[n].c) &&
+		    tool_name_shown(t, procs[n].c.comm))
 			n++;
 		key = next;
 		prev = &key;
@@ -128,7 +144,7 @@ static int report(struct tool *t, size_t top)
 	unsigned long long all;
 	int err;
 
-	err = print_top(bpfrun_table_fd(t->b, "calls"), top);
+	err = print_top(t, bpfrun_table_fd(t->b, "calls"), top);
 	if (err)
 		return err;
 	err = read_array(bpfrun_table_fd(t->b, "sizes"), sizes, MMAPTOP_SLOTS);
@@ -152,9 +168,36 @@ static int report(struct tool *t, size_t top)
 	return 0;
 }
 
+/* Each report counts its own interval: the tables start again from zero. */
+static int clear(struct tool *t)
+{
+	static const char *const arrays[] = { "sizes", "kinds" };
+	int fd = bpfrun_table_fd(t->b, "calls");
+	__u64 zero = 0;
+	__u32 key;
+	size_t i;
+
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		if (bpf_map_delete_elem(fd, &key))
+			return -errno;
+	for (i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+		int afd = bpfrun_table_fd(t->b, arrays[i]);
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(afd, &info, &len))
+			return -errno;
+		for (key = 0; key < info.max_entries; key++)
+			if (bpf_map_update_elem(afd, &key, &zero, BPF_ANY))
+				return -errno;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct tool t = { .cmd = &cmd, .duration = DEFAULT_DURATION };
+	long i;
 	int err;
 
 	tool_parse(&t, argc, argv);
@@ -164,10 +207,22 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("Tracing mmap() for %g seconds... Hit Ctrl-C to end.\n\n",
-	       t.duration);
-	wait_for(t.duration);
-	err = report(&t, top);
+	if (!nargs) {
+		printf("Tracing mmap() for %g seconds... Hit Ctrl-C to end.\n\n",
+		       t.duration);
+		wait_for(t.duration);
+		err = report(&t, top);
+		goto cleanup;
+	}
+	printf("Tracing mmap(), a report every %g seconds, %ld times... Hit Ctrl-C to end.\n",
+	       interval, count);
+	for (i = 0; i < count && !err && !tool_stopped(); i++) {
+		wait_for(interval);
+		printf("\n");
+		err = report(&t, top);
+		if (!err)
+			err = clear(&t);
+	}
 cleanup:
 	return tool_close(&t, err);
 }

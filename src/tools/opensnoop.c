@@ -13,7 +13,7 @@
 enum { OPT_TMPFILE = 0x200 };
 
 static const struct argp_option options[] = {
-	TOOL_OPT_PID,
+	TOOL_EVENT_OPTS,
 	TOOL_OPT_FAILED,
 	{ "tmpfile", OPT_TMPFILE, NULL, 0,
 	  "only opens that create a temporary file (O_TMPFILE)", 0 },
@@ -56,6 +56,8 @@ static int on_event(void *ctx, const char *table, const void *data,
 		return 0;
 	/* a perf sample's data is 4 bytes past 8-byte alignment: ret is s64 */
 	memcpy(&copy, data, sizeof(copy));
+	if (!tool_name_shown(ctx, e->comm))
+		return 0;
 	if (e->ret >= 0) {
 		snprintf(res, sizeof(res), "%lld", (long long)e->ret);
 	} else {
@@ -66,6 +68,7 @@ static int on_event(void *ctx, const char *table, const void *data,
 		else
 			snprintf(res, sizeof(res), "%lld", (long long)e->ret);
 	}
+	tool_print_prefix(ctx, e->ts, e->uid);
 	printf("%-7u %-16.16s %-8s %s\n", e->pid, e->comm, res, e->filename);
 	return 0;
 }
@@ -77,5 +80,5 @@ int main(int argc, char **argv)
 	struct tool t = { .cmd = &cmd };
 
 	tool_parse(&t, argc, argv);
-	return tool_run_events(&t, header, on_event, NULL);
+	return tool_run_events(&t, header, on_event, &t);
 }

@@ -25,6 +25,7 @@ struct out_table {
 	struct dcol *cols;
 	size_t ncols;
 	bool header_done, hex;
+	char *prefix;		/* --json: {"table":TABLE,"event": */
 };
 
 struct run {

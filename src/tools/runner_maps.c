@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "runner.h"
 
 /*
@@ -166,12 +168,74 @@ out:
 	return n;
 }
 
+/* {"table":NAME,"log2_hist":[{"low":L,"high":H,"count":N}...]} */
+static int hist_json(const char *name, bool linear,
+		     const unsigned long long *vals, size_t slots)
+{
+	struct json_object *line = djson_line(name), *arr, *b;
+	int err;
+	size_t i;
+
+	arr = json_object_new_array();
+	err = arr ? djson_add(line, linear ? "linear_hist" : "log2_hist", arr) :
+		    -ENOMEM;
+	for (i = linear ? 0 : 1; !err && i < slots; i++) {
+		unsigned long long lo, hi;
+
+		if (!vals[i])
+			continue;
+		lo = linear ? i : i == 1 ? 0 : 1ULL << (i - 1);
+		hi = linear ? i : i == 64 ? ~0ULL : (1ULL << i) - 1;
+		b = json_object_new_object();
+		if (!(err = djson_append(arr, b)))
+			err = djson_add(b, "low", json_object_new_uint64(lo));
+		if (!err)
+			err = djson_add(b, "high", json_object_new_uint64(hi));
+		if (!err)
+			err = djson_add(b, "count",
+					json_object_new_uint64(vals[i]));
+	}
+	if (!err)
+		err = djson_print_line(stdout, line);
+	json_object_put(line);
+	return err;
+}
+
+/* Entry @i for the JSON writer, until a new stop request */
+static bool entry_at(void *ctx, size_t i, const void **key, const void **val)
+{
+	const struct entry *e = ctx;
+
+	if (dump_stopped(i + 1))
+		return false;
+	*key = e[i].key;
+	*val = e[i].val;
+	return true;
+}
+
+/* {"table":NAME,"entries":[{"key":K,"value":V}...]} */
+static int entries_json(const struct bpfrun_table_info *ti,
+			const struct dtype *k, const struct dtype *v,
+			struct entry *e, long n)
+{
+	struct json_object *line = djson_line(ti->name), *arr;
+	int err;
+
+	arr = dtype_json_entries(k, ti->key_size, v, ti->leaf_size, n,
+				 entry_at, e);
+	err = arr ? djson_add(line, "entries", arr) : -ENOMEM;
+	if (!err)
+		err = djson_print_line(stdout, line);
+	json_object_put(line);
+	return err;
+}
+
 static void print_hist(struct run *r, const struct bpfrun_table_info *ti,
 		       const struct dtype *k, const struct dtype *v,
 		       struct entry *e, long n)
 {
 	bool linear = strstr(ti->name, "lin") != NULL;
-	size_t slots = linear ? 1025 : 65, i;
+	size_t slots = linear ? 1025 : 65;
 	unsigned long long *vals = calloc(slots, sizeof(*vals));
 	long j;
 
@@ -184,22 +248,9 @@ static void print_hist(struct run *r, const struct bpfrun_table_info *ti,
 			vals[slot] += dtype_int(v, e[j].val);
 	}
 	if (r->json) {
-		bool first = true;
-
-		printf("{\"map\":\"%s\",\"%s\":[", ti->name,
-		       linear ? "linear_hist" : "log2_hist");
-		for (i = linear ? 0 : 1; i < slots; i++) {
-			unsigned long long lo, hi;
-
-			if (!vals[i])
-				continue;
-			lo = linear ? i : i == 1 ? 0 : 1ULL << (i - 1);
-			hi = linear ? i : i == 64 ? ~0ULL : (1ULL << i) - 1;
-			printf("%s{\"low\":%llu,\"high\":%llu,\"count\":%llu}",
-			       first ? "" : ",", lo, hi, vals[i]);
-			first = false;
-		}
-		printf("]}\n");
+		if (hist_json(ti->name, linear, vals, slots))
+			fprintf(stderr, "bpfrun: map %s: no memory for JSON\n",
+				ti->name);
 	} else {
 		printf("\n%s:\n", ti->name);
 		if (linear)
@@ -239,20 +290,14 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 		sort_type = v;
 		if (n)	/* e is NULL for an empty map */
 			qsort(e, n, sizeof(*e), cmp_entry);
-		if (r->json)
-			printf("{\"map\":\"%s\",\"entries\":[", ti->name);
-		else
+		if (r->json) {
+			if (entries_json(ti, k, v, e, n))
+				fprintf(stderr,
+					"bpfrun: map %s: no memory for JSON\n",
+					ti->name);
+		} else {
 			printf("\n%s:\n", ti->name);
-		for (i = 0; i < n && !dump_stopped(i + 1); i++) {
-			if (r->json) {
-				printf("%s{\"key\":", i ? "," : "");
-				dtype_print_json(stdout, k, e[i].key,
-						 ti->key_size);
-				printf(",\"value\":");
-				dtype_print_json(stdout, v, e[i].val,
-						 ti->leaf_size);
-				putchar('}');
-			} else {
+			for (i = 0; i < n && !dump_stopped(i + 1); i++) {
 				dtype_print_text(stdout, k, e[i].key,
 						 ti->key_size);
 				fputs("\t", stdout);
@@ -262,8 +307,6 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 				out_line_done();
 			}
 		}
-		if (r->json)
-			printf("]}\n");
 	}
 	for (i = 0; i < n; i++) {
 		free(e[i].key);

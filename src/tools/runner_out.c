@@ -13,82 +13,44 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
+#include "cscan.h"
 #include "printk_fmt.h"
 #include "runner.h"
 
 /* --- bpf_trace_printk() lines ------------------------------------------- */
 
-/* One C string literal at @p (escapes decoded) appended to @buf. */
-static const char *c_string(const char *p, char *buf, size_t len, size_t *n)
+/* A bpf_trace_printk() format, kept without its final newlines. */
+static int add_format(void *ctx, const char *fmt)
 {
-	for (p++; *p && *p != '"'; p++) {
-		char c = *p;
+	struct run *r = ctx;
+	char **f, *copy;
+	size_t n;
 
-		if (c == '\\' && p[1]) {
-			p++;
-			c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
-		}
-		if (*n + 1 < len)
-			buf[(*n)++] = c;
+	if (!fmt) {	/* a macro, a variable: every line may be ours */
+		r->show_all_printk = true;
+		return 0;
 	}
-	buf[*n] = '\0';
-	return *p ? p + 1 : p;
-}
-
-static int add_format(struct run *r, const char *fmt)
-{
-	char **f = realloc(r->formats, (r->nformats + 1) * sizeof(*f));
-
+	f = realloc(r->formats, (r->nformats + 1) * sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 	r->formats = f;
-	f[r->nformats] = strdup(fmt);
-	if (!f[r->nformats])
+	copy = strdup(fmt);
+	if (!copy)
 		return -ENOMEM;
-	r->nformats++;
+	for (n = strlen(copy); n && copy[n - 1] == '\n';)
+		copy[--n] = '\0';
+	f[r->nformats++] = copy;
 	return 0;
 }
 
-/*
- * The literal formats given to bpf_trace_printk() in @src. A call whose
- * format is not a literal (a macro, a variable) makes every line shown.
- * Returns whether the file calls bpf_trace_printk at all.
- */
 int out_scan_formats(struct run *r, const char *src)
 {
-	const char *p = src;
-	bool used = false;
-	int err;
+	int n = scan_calls(src, strlen(src), "bpf_trace_printk", 512,
+			   add_format, r);
 
-	while ((p = strstr(p, "bpf_trace_printk"))) {
-		char buf[512];
-		size_t n = 0;
-
-		p += strlen("bpf_trace_printk");
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '(')
-			continue;
-		used = true;
-		p++;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '"') {
-			r->show_all_printk = true;
-			continue;
-		}
-		while (*p == '"') {	/* "a" "b" is "ab" */
-			p = c_string(p, buf, sizeof(buf), &n);
-			while (isspace((unsigned char)*p))
-				p++;
-		}
-		while (n && buf[n - 1] == '\n')
-			buf[--n] = '\0';
-		err = add_format(r, buf);
-		if (err)
-			return err;
-	}
-	return used;
+	return n < 0 ? n : n > 0;
 }
 
 static bool printk_ours(const struct run *r, const char *msg)
@@ -103,31 +65,31 @@ static bool printk_ours(const struct run *r, const char *msg)
 	return false;
 }
 
+/* {"printk":MSG,"pid":PID,"comm":COMM}: trace_pipe lines name no table */
+static int printk_json(const struct bpfrun_trace_fields *f)
+{
+	struct json_object *o = json_object_new_object();
+	int err;
+
+	err = djson_add(o, "printk", djson_bytes(f->msg, strlen(f->msg)));
+	if (!err)
+		err = djson_add(o, "pid", json_object_new_int(f->pid));
+	if (!err)
+		err = djson_add(o, "comm", djson_bytes(f->task, strlen(f->task)));
+	if (!err)
+		err = djson_print_line(stdout, o);
+	json_object_put(o);
+	return err;
+}
+
 void out_printk(struct run *r, const struct bpfrun_trace_fields *f)
 {
-	const char *m;
-
 	if (!printk_ours(r, f->msg))
 		return;
-	if (!r->json) {
+	if (!r->json)
 		printf("%s\n", f->msg);
-		out_line_done();
-		return;
-	}
-	printf("{\"printk\":\"");
-	for (m = f->msg; *m; m++) {
-		if (*m == '"' || *m == '\\')
-			printf("\\%c", *m);
-		else if ((unsigned char)*m < 0x20)
-			printf("\\u%04x", *m);
-		else
-			putchar(*m);
-	}
-	printf("\",\"pid\":%d,\"comm\":\"", f->pid);
-	for (m = f->task; *m; m++)
-		if (*m != '"' && *m != '\\')
-			putchar(*m);
-	printf("\"}\n");
+	else if (printk_json(f))
+		fprintf(stderr, "bpfrun: no memory for a JSON line\n");
 	out_line_done();
 }
 
@@ -178,6 +140,39 @@ static int on_event(void *ctx, const char *table, const void *data,
 	return err;
 }
 
+/*
+ * {"table":TABLE,"event":{...}}, one line object for all of a table's
+ * events; {"table":TABLE,"hex":"..."} for what cannot be decoded.
+ */
+static int event_json(struct out_table *o, const char *table,
+		      const void *data, size_t size)
+{
+	struct json_object *line;
+	int err;
+
+	if (!o->type || o->hex) {
+		line = djson_line(table);
+		err = djson_add(line, "hex", djson_hex(data, size));
+		if (!err)
+			err = djson_print_line(stdout, line);
+		json_object_put(line);
+		return err;
+	}
+	/*
+	 * The same {"table":TABLE, begins every line of a table: json-c
+	 * writes it once, the events are written after it as they come.
+	 */
+	if (!o->prefix) {
+		o->prefix = djson_line_prefix(table, "event");
+		if (!o->prefix)
+			return -ENOMEM;
+	}
+	fputs(o->prefix, stdout);
+	err = dtype_print_json(stdout, o->type, data, size);
+	fputs("}\n", stdout);
+	return err;
+}
+
 static int print_event(struct run *r, const char *table, const void *data,
 		       size_t size)
 {
@@ -197,17 +192,8 @@ static int print_event(struct run *r, const char *table, const void *data,
 			table, size, o->type->size);
 		o->hex = true;
 	}
-	if (r->json) {
-		if (!o->type || o->hex) {
-			printf("{\"table\":\"%s\",\"hex\":\"", table);
-			print_hex(stdout, data, size);
-			printf("\"}\n");
-		} else {
-			dtype_print_json(stdout, o->type, data, size);
-			putchar('\n');
-		}
-		return 0;
-	}
+	if (r->json)
+		return event_json(o, table, data, size);
 	if (r->nouts > 1)
 		printf("%s: ", table);
 	if (!o->type || o->hex) {
@@ -310,6 +296,7 @@ void out_free(struct run *r)
 	for (i = 0; i < r->nouts; i++) {
 		dtype_free(r->outs[i].type);
 		free(r->outs[i].cols);
+		free(r->outs[i].prefix);
 	}
 	free(r->outs);
 	for (i = 0; i < r->nknown; i++)

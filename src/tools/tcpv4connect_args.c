@@ -3,12 +3,19 @@
 #include <arpa/inet.h>
 #include <linux/types.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tool.h"
 #include "../../programs/tcpv4connect_args.h"
 
+static const struct argp_option options[] = {
+	TOOL_EVENT_OPTS,
+	{ 0 }
+};
+
 static const struct tool_cmd cmd = {
 	.name = "tcpv4connect_args",
+	.options = options,
 	.doc = "Trace the kernel's tcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,\n"
 	       "int addr_len) with a kprobe that reads its arguments, and print the\n"
 	       "destination of each IPv4 TCP connect as\n"
@@ -22,14 +29,19 @@ static const struct tool_cmd cmd = {
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
 {
-	const struct connect_event *e = data;
+	struct connect_event e;
 	char addr[INET_ADDRSTRLEN];
 
-	if (size < sizeof(*e))
+	if (size < sizeof(e))
 		return 0;
-	inet_ntop(AF_INET, &e->daddr, addr, sizeof(addr));
-	printf("%-6u %-12.12s connect to %s port %u addr_len %d\n", e->pid,
-	       e->comm, addr, e->dport, e->addr_len);
+	/* a perf sample's data is 4 bytes past 8-byte alignment: ts is u64 */
+	memcpy(&e, data, sizeof(e));
+	if (!tool_name_shown(ctx, e.comm))
+		return 0;
+	inet_ntop(AF_INET, &e.daddr, addr, sizeof(addr));
+	tool_print_prefix(ctx, e.ts, e.uid);
+	printf("%-6u %-12.12s connect to %s port %u addr_len %d\n", e.pid,
+	       e.comm, addr, e.dport, e.addr_len);
 	return 0;
 }
 
@@ -40,5 +52,5 @@ int main(int argc, char **argv)
 	struct tool t = { .cmd = &cmd };
 
 	tool_parse(&t, argc, argv);
-	return tool_run_events(&t, header, on_event, NULL);
+	return tool_run_events(&t, header, on_event, &t);
 }

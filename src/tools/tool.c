@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -184,6 +185,45 @@ long tool_parse_count(struct tool *t, const char *what, const char *arg,
 	return v;
 }
 
+/* A user id: a number below 2^32 - 1 ((uid_t)-1 is no one), or a name. */
+static unsigned parse_uid(struct tool *t, const char *arg)
+{
+	struct passwd *pw;
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (end != arg && !*end && !errno && v < 0xffffffffULL && *arg != '-')
+		return v;
+	pw = getpwnam(arg);
+	if (!pw)
+		tool_usage_error(t, "bad UID '%s' (a user id or a user name)", arg);
+	return pw->pw_uid;
+}
+
+bool tool_name_shown(const struct tool *t, const char *comm)
+{
+	return !t->name || strstr(comm, t->name);
+}
+
+void tool_print_prefix(const struct tool *t, unsigned long long ts,
+		       unsigned uid)
+{
+	if (t->time_col)
+		printf("%-9.3f ", ts >= t->start_ns ? (ts - t->start_ns) / 1e9 : 0.0);
+	if (t->uid_col)
+		printf("%-7u ", uid);
+}
+
+void tool_print_header_prefix(const struct tool *t)
+{
+	if (t->time_col)
+		printf("%-9s ", "TIME(s)");
+	if (t->uid_col)
+		printf("%-7s ", "UID");
+}
+
 /* The common options: every command has them. */
 enum {
 	OPT_HEADERS = 0x100,
@@ -199,7 +239,7 @@ static const struct argp_option common_options[] = {
 	  "compile even when a cached build is current", 0 },
 	{ "verbose", 'v', NULL, 0, "say which headers and probes are used", 0 },
 	/* bcc's tools take -h: the same as argp's -? */
-	{ NULL, 'h', NULL, OPTION_HIDDEN, NULL, 0 },
+	{ NULL, 'h', NULL, 0, "show this help (as --help)", 0 },
 	{ 0 }
 };
 
@@ -232,16 +272,25 @@ static const struct argp common_argp = {
 	.parser = common_parse,
 };
 
-/* The shared options, then the command's own. */
+/*
+ * The command's own options first (the runner's -t is a tracepoint), then
+ * the shared ones.
+ */
 static error_t cmd_parse(int key, char *arg, struct argp_state *state)
 {
 	struct tool *t = state->input;
 	int err;
 
-	switch (key) {
-	case ARGP_KEY_INIT:
+	if (key == ARGP_KEY_INIT) {
 		state->child_inputs[0] = t;
 		return 0;
+	}
+	if (t->cmd->option) {
+		err = t->cmd->option(t, key, arg, state);
+		if (err != ARGP_ERR_UNKNOWN)
+			return err;
+	}
+	switch (key) {
 	case 'p':
 		t->pid = tool_parse_pid(t, arg);
 		tool_add_value(t, "FILTER_PID", t->pid);
@@ -252,14 +301,26 @@ static error_t cmd_parse(int key, char *arg, struct argp_state *state)
 	case 'x':
 		tool_add_cflag(t, "-DFAILED_ONLY");
 		return 0;
+	case 't':
+		tool_add_value(t, "FILTER_TID", tool_parse_pid(t, arg));
+		return 0;
+	case 'u':
+		tool_add_value(t, "FILTER_UID", parse_uid(t, arg));
+		return 0;
+	case 'n':
+		t->name = arg;
+		return 0;
+	case 'T':
+		t->time_col = true;
+		return 0;
+	case 'U':
+		t->uid_col = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (!t->cmd->args_doc)
+			argp_error(state, "unexpected argument '%s'", arg);
+		break;
 	}
-	if (t->cmd->option) {
-		err = t->cmd->option(t, key, arg, state);
-		if (err != ARGP_ERR_UNKNOWN)
-			return err;
-	}
-	if (key == ARGP_KEY_ARG && !t->cmd->args_doc)
-		argp_error(state, "unexpected argument '%s'", arg);
 	return ARGP_ERR_UNKNOWN;
 }
 
@@ -313,10 +374,13 @@ int tool_open(struct tool *t)
 		    .no_cache = t->no_cache, .values = t->values,
 		    .nvalues = t->nvalues);
 	char path[PATH_MAX];
+	struct timespec ts;
 	int err;
 
 	verbose = t->verbose;
 	bpfrun_set_print(tool_print);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t->start_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	err = bpfrun_need_root();
 	if (err)
 		return err;
@@ -390,6 +454,8 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 {
 	BPFRUN_OPTS(bpfrun_events_opts, o, .on_event = fn, .ctx = ctx);
 	struct bpfrun_events *ev;
+	struct timespec ts;
+	double end;
 	int err;
 
 	err = bpfrun_events_open(t->b, "events", &o, &ev);
@@ -402,9 +468,18 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 		return err;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	tool_print_header_prefix(t);
 	fputs(header, stdout);
-	while ((err = bpfrun_events_poll(ev, -1)) >= 0)
-		;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = ts.tv_sec + ts.tv_nsec / 1e9 + t->duration;
+	/* -d: the time is up as a Ctrl-C would end it */
+	while ((err = bpfrun_events_poll(ev, t->duration ? 100 : -1)) >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (t->duration && ts.tv_sec + ts.tv_nsec / 1e9 >= end) {
+			err = -EINTR;
+			break;
+		}
+	}
 	if (err == -EINTR) {
 		/* what the kernel wrote before the stop is shown too */
 		tool_stop_rearm();

@@ -35,6 +35,21 @@ struct tool_cmd {
 	{ "duration", 'd', "SECONDS", 0, what, 0 }
 #define TOOL_OPT_FAILED \
 	{ "failed", 'x', NULL, 0, "only calls that failed (defines FAILED_ONLY)", 0 }
+#define TOOL_OPT_TID \
+	{ "tid", 't', "TID", 0, "only this thread (the program sees FILTER_TID)", 0 }
+#define TOOL_OPT_UID \
+	{ "uid", 'u', "UID", 0, "only this user, a number or a name (FILTER_UID)", 0 }
+#define TOOL_OPT_NAME \
+	{ "name", 'n', "NAME", 0, "only processes whose name (comm) contains NAME", 0 }
+#define TOOL_OPT_TIME \
+	{ "timestamp", 'T', NULL, 0, "a first column: seconds since the start", 0 }
+#define TOOL_OPT_SHOW_UID \
+	{ "print-uid", 'U', NULL, 0, "a UID column", 0 }
+/* what every event command takes, as bcc's tools do */
+#define TOOL_EVENT_OPTS \
+	TOOL_OPT_PID, TOOL_OPT_TID, TOOL_OPT_UID, TOOL_OPT_NAME, \
+	TOOL_OPT_TIME, TOOL_OPT_SHOW_UID, \
+	TOOL_OPT_DURATION("end after SECONDS")
 
 struct tool {
 	const struct tool_cmd *cmd;
@@ -46,6 +61,9 @@ struct tool {
 	size_t ncflags;
 	int pid;		/* -p PID, 0: none */
 	double duration;	/* -d SECONDS, 0: none */
+	const char *name;	/* -n NAME: a substring of the comm */
+	bool time_col, uid_col;	/* -T, -U */
+	unsigned long long start_ns;	/* CLOCK_MONOTONIC at the start */
 	/* FILTER_PID and the like: given at load time, no compile per value */
 	struct bpfrun_value values[BPFRUN_MAX_VALUES];
 	size_t nvalues;
@@ -70,6 +88,12 @@ int tool_parse_pid(struct tool *t, const char *arg);
 /* -d SECONDS: finite, above 0, at most a year; else a usage error (exit 2). */
 #define TOOL_MAX_SECONDS (365 * 86400)
 double tool_parse_seconds(struct tool *t, const char *arg);
+/* -n: is a process of this comm shown? */
+bool tool_name_shown(const struct tool *t, const char *comm);
+/* The -T and -U columns of an event, and of the header line. */
+void tool_print_prefix(const struct tool *t, unsigned long long ts,
+		       unsigned uid);
+void tool_print_header_prefix(const struct tool *t);
 /* A whole number from 1 to @max, or a usage error naming @what. */
 long tool_parse_count(struct tool *t, const char *what, const char *arg,
 		      long max);

@@ -15,7 +15,7 @@
 #   -v           also show what the commands printed when a check passes
 #   CHECK        run only these groups: kernel bcc-python printk_sample
 #                tcpv4connect_simple tcpv4connect_args execve_kprobe_simple
-#                execve_simple fchmodsnoop (default: all)
+#                execve_simple fchmodsnoop bcc_compat (default: all)
 #
 # Meant to run inside a Debian kernel booted by scripts/qemu/run.sh (which
 # tests/qemu/qemu.test does), as root, from the host's read-only root: the
@@ -640,6 +640,85 @@ check_fchmodsnoop() {
 	fi
 }
 
+# bcc_compat: bcc's attach forms through bpfrun FILE.c, with the programs of
+# tests/bcc_compat: a kprobe pattern (event_re=) attaching every vfs_read*
+# function and a kretprobe pattern, counted while we read files; a regex
+# matching whole names; a pattern matching nothing; a real kretprobe on openat giving the values we caused
+# (the same check the host passes through the sys_exit fallback).
+check_bcc_compat() {
+	local n=bcc_compat progs=$srcdir/tests/bcc_compat rc=0 nprobes target
+	target=$builddir/tests/bcc_target
+	have_tool bpfrun || return
+	if [ "$kprobes" != yes ]; then
+		skip $n.trace "this kernel has no kprobes"
+		return
+	fi
+	begin
+	start_tool bpfrun -k 'do_count:vfs_read*' -r 'do_return:vfs_rea[d]' \
+		"$progs/vfscount.c"
+	if ! wait_for "$work/bpfrun.err" 'probes? attached' "$poll_s" "$tool_pid"; then
+		fail $n.trace "vfs_read* never attached"
+		diag bpfrun
+		stop_tool "$tool_pid"
+		return
+	fi
+	for _ in 1 2 3 4 5; do cat /etc/passwd /proc/version >/dev/null; done
+	stop_tool "$tool_pid"
+	nprobes=$(sed -n 's/^bpfrun: \([0-9]*\) probes attached.*/\1/p' "$work/bpfrun.err")
+	if [ "${nprobes:-0}" -lt 3 ]; then
+		fail $n.trace "vfs_read* and vfs_rea[d]: ${nprobes:-no} probes, expected 3 or more"
+		show "$work/bpfrun.err" stderr
+	elif ! awk '$0 == "counts:" {on = 1; next} /^$/ {on = 0} on && $NF > 0 {ok = 1}
+		END {exit !ok}' "$work/bpfrun.out" ||
+		! awk -F'\t' '$0 == "returns:" {on = 1; next} on && $1 == 0 && $2 > 0 {ok = 1}
+		END {exit !ok}' "$work/bpfrun.out"; then
+		fail $n.trace "no calls counted through the pattern probes"
+		show "$work/bpfrun.out" stdout
+		show "$work/bpfrun.err" stderr
+	else
+		pass $n.trace
+		vshow "$work/bpfrun.out" stdout
+	fi
+	# a regex matches whole names: vfs_read and vfs_readv, not vfs_readlink
+	begin
+	rc=0
+	timeout -k 5 "$tool_timeout" "$(tool_path bpfrun)" -v -d 1 \
+		-k 'do_count:/vfs_read(v)?/' "$progs/vfscount.c" \
+		</dev/null >"$work/regex.out" 2>"$work/regex.err" || rc=$?
+	if [ "$rc" = 0 ] && grep -q '^bpfrun: attached do_count to kprobe vfs_read$' "$work/regex.err" &&
+		! grep -Eq 'attached do_count to kprobe vfs_read[^v]' "$work/regex.err"; then
+		pass $n.regex
+	else
+		fail $n.regex "/vfs_read(v)?/: exit $rc, or not vfs_read alone (and vfs_readv)"
+		show "$work/regex.err" stderr
+	fi
+	begin
+	rc=0
+	timeout -k 5 "$tool_timeout" "$(tool_path bpfrun)" -d 1 \
+		-k 'do_count:bpfrun_no_such_function_*' "$progs/vfscount.c" \
+		</dev/null >"$work/nomatch.out" 2>"$work/nomatch.err" || rc=$?
+	if [ "$rc" = 1 ] && grep -q 'no kernel function matches bpfrun_no_such_function_\*' "$work/nomatch.err"; then
+		pass $n.error
+	else
+		fail $n.error "a pattern matching nothing: exit $rc"
+		show "$work/nomatch.err" stderr
+	fi
+	begin
+	rc=0
+	timeout -k 5 "$tool_timeout" "$(tool_path bpfrun)" \
+		-r "trace_return:$(awk '$3 ~ /^(__x64_)?sys_openat$/ {print $3; exit}' /proc/kallsyms)" \
+		-c "$target open" "$progs/openat_ret.c" \
+		</dev/null >"$work/kret.out" 2>"$work/kret.err" || rc=$?
+	if [ "$rc" = 0 ] &&
+		grep -qx -- '-2	3' "$work/kret.out" && grep -qx -- '-20	7' "$work/kret.out"; then
+		pass $n.kretprobe
+	else
+		fail $n.kretprobe "kretprobe on openat: exit $rc, not -2 x3 and -20 x7"
+		show "$work/kret.out" stdout
+		show "$work/kret.err" stderr
+	fi
+}
+
 # Rewritten after every group, so that a guest killed at run.sh's timeout
 # still leaves the results of the groups it finished.
 write_results() {
@@ -670,7 +749,7 @@ write_results
 if wanted kernel; then check_kernel; write_results; fi
 if wanted bcc-python; then check_bcc_python; write_results; fi
 for g in printk_sample tcpv4connect_simple tcpv4connect_args \
-	execve_kprobe_simple execve_simple fchmodsnoop; do
+	execve_kprobe_simple execve_simple fchmodsnoop bcc_compat; do
 	if wanted $g; then "check_$g"; write_results; fi
 done
 

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * What the bcc compatibility tests trace, with values they can check:
+ *   malloc       5 x malloc(424242), 4 x strlen() of a 31-byte string
+ *   sleep-malloc N: the same after N seconds (time to attach with -p)
+ *   threads      3 x pthread_create(worker)
+ *   open         3 x openat() of a missing file (-ENOENT), 7 x openat()
+ *                of a file with O_DIRECTORY (-ENOTDIR)
+ *   spin N       a busy loop for N seconds
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* volatile: the compiler may neither drop the calls nor fold them */
+static void *volatile kept[5];
+static const char *volatile str = "bpfrun bcc compatibility string";
+volatile size_t total;
+
+static void allocate(void)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		kept[i] = malloc(424242);
+	for (i = 0; i < 4; i++)
+		total += strlen(str);
+	for (i = 0; i < 5; i++)
+		free(kept[i]);
+}
+
+static void *worker(void *arg)
+{
+	return arg;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t[3];
+	int i;
+
+	if (argc < 2)
+		return 2;
+	if (!strcmp(argv[1], "malloc")) {
+		allocate();
+	} else if (!strcmp(argv[1], "sleep-malloc") && argc > 2) {
+		sleep(atoi(argv[2]));
+		allocate();
+	} else if (!strcmp(argv[1], "threads")) {
+		for (i = 0; i < 3; i++)
+			if (pthread_create(&t[i], NULL, worker, NULL))
+				return 1;
+		for (i = 0; i < 3; i++)
+			pthread_join(t[i], NULL);
+	} else if (!strcmp(argv[1], "open")) {
+		for (i = 0; i < 3; i++)
+			if (openat(AT_FDCWD, "/nonexistent/bpfrun-compat", O_RDONLY) >= 0)
+				return 1;
+		for (i = 0; i < 7; i++)
+			if (openat(AT_FDCWD, "/proc/self/exe", O_RDONLY | O_DIRECTORY) >= 0)
+				return 1;
+	} else if (!strcmp(argv[1], "spin") && argc > 2) {
+		double end = now() + atof(argv[2]);
+
+		while (now() < end)
+			total++;
+	} else {
+		return 2;
+	}
+	return 0;
+}
