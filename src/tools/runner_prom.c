@@ -281,6 +281,15 @@ int prom_map_init(struct prom_map *pm, const struct bpfrun_table_info *ti,
 	if (pm->k->kind != DT_STRUCT && pm->nk == 1)
 		snprintf(pm->kcols[0].name, sizeof(pm->kcols[0].name), "key");
 	annotation(pm, src ? src : "");
+	if (pm->type_word[0] && strcmp(pm->type_word, "counter") &&
+	    strcmp(pm->type_word, "gauge") && strcmp(pm->type_word, "histogram") &&
+	    strcmp(pm->type_word, "log2") && strcmp(pm->type_word, "linear") &&
+	    strcmp(pm->type_word, "none")) {
+		fprintf(stderr,
+			"bpfrun: map %s: bpfrun:metric type=%s is not counter, gauge, histogram, log2, linear or none: it is chosen by the map's name\n",
+			ti->name, pm->type_word);
+		pm->type_word[0] = '\0';
+	}
 	if (!strcmp(pm->type_word, "none")) {
 		free_cols(pm);
 		return 0;
