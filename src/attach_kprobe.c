@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "cscan.h"
 #include "attach.h"
 #include "decode.h"
 
@@ -232,18 +233,14 @@ static bool never_probed(const char *fn, const char *blacklist)
 	return false;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Sorted, without duplicates: the file lists a static function per object. */
 static int pattern_matches(const struct kpattern *pat, char ***out,
 			   size_t *nout)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 64], line[512], **v = NULL, **nv;
+	char dir[PATH_MAX], path[PATH_MAX + 64], line[512];
+	struct nameset set = { 0 };
 	char *blacklist = NULL;
-	size_t n = 0, cap = 0, len, i, j;
+	size_t len;
 	int err;
 	FILE *fp;
 
@@ -261,45 +258,21 @@ static int pattern_matches(const struct kpattern *pat, char ***out,
 		free(blacklist);
 		return err;
 	}
-	while (fgets(line, sizeof(line), fp)) {
+	while (!err && fgets(line, sizeof(line), fp)) {
 		line[strcspn(line, " \t\n")] = '\0';
-		if (!line[0] || !kpattern_match(pat, line) ||
-		    never_probed(line, blacklist))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				err = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
-		v[n] = strdup(line);
-		if (!v[n]) {
-			err = -ENOMEM;
-			break;
-		}
-		n++;
+		if (line[0] && kpattern_match(pat, line) &&
+		    !never_probed(line, blacklist))
+			err = ns_add(&set, line, strlen(line));
 	}
 	fclose(fp);
 	free(blacklist);
 	if (err) {
-		for (i = 0; i < n; i++)
-			free(v[i]);
-		free(v);
+		ns_free(&set);
 		return err;
 	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
-	for (i = j = 0; i < n; i++) {
-		if (j && !strcmp(v[j - 1], v[i]))
-			free(v[i]);
-		else
-			v[j++] = v[i];
-	}
-	*out = v;
-	*nout = j;
+	ns_sort(&set);
+	*out = set.v;
+	*nout = set.n;
 	return 0;
 }
 

@@ -19,9 +19,6 @@
 #include "arch.h"
 #include "btf_gen.h"
 
-#ifndef LIBBCC_SONAME
-#define LIBBCC_SONAME "libbcc.so.0"
-#endif
 
 /* ------------------------------------------------------------------ */
 /* libbcc's force-included headers, read out of libbcc.so. */

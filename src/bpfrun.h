@@ -280,6 +280,29 @@ size_t bpfrun_nr_tables(const struct bpfrun *b);
 int bpfrun_table_info(const struct bpfrun *b, size_t i,
 		      struct bpfrun_table_info *info);
 
+/*
+ * One JSON object on a line of @out, as bpfrun --json writes its own: a
+ * field each, in order. Strings are bytes (strnlen(str, len) of them):
+ * valid UTF-8 as it is, any other byte as \xNN and a backslash doubled,
+ * so the bytes can be had back; NaN and infinities are null.
+ */
+enum bpfrun_json_kind {
+	BPFRUN_JSON_STR,
+	BPFRUN_JSON_INT,
+	BPFRUN_JSON_UINT,
+	BPFRUN_JSON_DOUBLE,
+};
+struct bpfrun_json_field {
+	const char *name;
+	enum bpfrun_json_kind kind;
+	const char *str;
+	size_t len;
+	long long i;
+	unsigned long long u;
+	double d;
+};
+int bpfrun_json_line(FILE *out, const struct bpfrun_json_field *f, size_t n);
+
 /* bcc's print_log2_hist / print_linear_hist on counts indexed by slot. */
 void bpfrun_print_log2_hist(FILE *out, const unsigned long long *vals,
 			    size_t n, const char *val_type);

@@ -78,9 +78,6 @@
 
 #include "btf_gen.h"
 
-#ifndef LIBBCC_SONAME
-#define LIBBCC_SONAME "libbcc.so.0"
-#endif
 
 #define STORE "btf"
 

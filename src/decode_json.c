@@ -35,6 +35,7 @@
 
 #include <json-c/json.h>
 
+#include "bpfrun.h"
 #include "decode_int.h"
 
 /* Plain: no spaces; '/' needs no escape in JSON. */
@@ -525,4 +526,33 @@ char *djson_line_prefix(const char *table, const char *key)
 		prefix = strndup(s, n - 5);
 	json_object_put(line);
 	return prefix;
+}
+
+int bpfrun_json_line(FILE *out, const struct bpfrun_json_field *f, size_t n)
+{
+	struct json_object *o = json_object_new_object(), *v;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		switch (f[i].kind) {
+		case BPFRUN_JSON_STR:
+			v = djson_bytes(f[i].str, strnlen(f[i].str, f[i].len));
+			break;
+		case BPFRUN_JSON_INT:
+			v = json_object_new_int64(f[i].i);
+			break;
+		case BPFRUN_JSON_UINT:
+			v = json_object_new_uint64(f[i].u);
+			break;
+		default:
+			v = isfinite(f[i].d) ? json_object_new_double(f[i].d) : NULL;
+			break;
+		}
+		err = djson_add(o, f[i].name, v);
+	}
+	if (!err)
+		err = djson_print_line(out, o);
+	json_object_put(o);
+	return err;
 }

@@ -8,6 +8,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* configure names libbcc's file; a build without config.h, its soname */
+#ifndef LIBBCC_SONAME
+#define LIBBCC_SONAME "libbcc.so.0"
+#endif
+
 #include "bpfrun.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

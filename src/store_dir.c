@@ -46,6 +46,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cscan.h"
 #include "internal.h"
 
 #define MANIFEST STORE_MANIFEST
@@ -98,16 +99,10 @@ static int hash_link(int dirfd, const char *rel, char *hex, long long *size)
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The names in @fd's directory, sorted, so that a manifest is one text. */
 static int read_names(int fd, char ***out, size_t *count)
 {
-	char **v = NULL, **nv;
-	size_t n = 0, cap = 0;
+	struct nameset set = { 0 };
 	struct dirent *de;
 	int dfd = dup(fd), err = 0;
 	DIR *d;
@@ -120,34 +115,17 @@ static int read_names(int fd, char ***out, size_t *count)
 		return -errno;
 	}
 	rewinddir(d);
-	while (!err && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				err = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
-		v[n] = strdup(de->d_name);
-		if (!v[n])
-			err = -ENOMEM;
-		else
-			n++;
-	}
+	while (!err && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			err = ns_add(&set, de->d_name, strlen(de->d_name));
 	closedir(d);
 	if (err) {
-		while (n)
-			free(v[--n]);
-		free(v);
+		ns_free(&set);
 		return err;
 	}
-	qsort(v, n, sizeof(*v), cmp_names);
-	*out = v;
-	*count = n;
+	ns_sort(&set);
+	*out = set.v;
+	*count = set.n;
 	return 0;
 }
 

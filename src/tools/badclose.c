@@ -24,28 +24,34 @@ static const struct tool_cmd cmd = {
 	.options = options,
 };
 
+static const struct tool_col cols[] = {
+	{ "PID", 7, true }, { "COMM", 16, false }, { "FD", 0, true },
+};
+
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
 {
 	struct badclose_event e;
+	char pid[16], comm[sizeof(e.comm) + 1], fd[16];
 
 	if (size < sizeof(e))
 		return 0;
 	/* a perf sample's data is 4 bytes past 8-byte alignment: ts is u64 */
 	memcpy(&e, data, sizeof(e));
-	if (!tool_name_shown(ctx, e.comm))
+	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(e.comm), e.comm);
+	if (!tool_name_shown(ctx, comm))
 		return 0;
-	tool_print_prefix(ctx, e.ts, e.uid);
-	printf("%-7u %-16.16s %d\n", e.pid, e.comm, e.fd);
+	snprintf(pid, sizeof(pid), "%u", e.pid);
+	snprintf(fd, sizeof(fd), "%d", e.fd);
+	tool_print_row(ctx, cols, ARRAY_SIZE(cols),
+		       (const char *[]){ pid, comm, fd }, e.ts, e.uid);
 	return 0;
 }
-
-static const char header[] = "PID     COMM             FD\n";
 
 int main(int argc, char **argv)
 {
 	struct tool t = { .cmd = &cmd };
 
 	tool_parse(&t, argc, argv);
-	return tool_run_events(&t, header, on_event, &t);
+	return tool_run_events(&t, cols, ARRAY_SIZE(cols), on_event, &t);
 }

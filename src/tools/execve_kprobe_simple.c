@@ -27,9 +27,7 @@ int main(int argc, char **argv)
 
 	tool_parse(&t, argc, argv);
 	/* trace_pipe only once attached: the attach error is the lesson */
-	err = tool_open(&t);
-	if (!err)
-		err = tool_attach(&t);
+	err = tool_start(&t);
 	if (err)
 		goto cleanup;
 	err = bpfrun_trace_pipe_open(&t.tp);

@@ -31,26 +31,43 @@ static const struct tool_cmd cmd = {
 	.options = options,
 };
 
+static const struct tool_col cols[] = {
+	{ "HPID", 7, true }, { "HPPID", 7, true }, { "COMM", 16, false },
+	{ "MODE", 4, false }, { "PID", 7, true }, { "PPID", 7, true },
+	{ "PIDNS", 10, true }, { "FILE", 0, false },
+};
+
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
 {
 	const struct fchmod_event *e = data;
 
-	if (size < sizeof(*e) || !tool_name_shown(ctx, e->comm))
+	char v[7][24], comm[sizeof(e->comm) + 1], file[sizeof(e->filename) + 1];
+
+	if (size < sizeof(*e))
 		return 0;
-	tool_print_prefix(ctx, e->ts, e->uid);
-	printf("%-7u %-7u %-16.16s %04o %-7u %-7u %-10u %s\n", e->host_pid,
-	       e->host_ppid, e->comm, e->mode & 07777, e->pid, e->ppid,
-	       e->pid_ns, e->filename);
+	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(e->comm), e->comm);
+	snprintf(file, sizeof(file), "%.*s", (int)sizeof(e->filename),
+		 e->filename);
+	if (!tool_name_shown(ctx, comm))
+		return 0;
+	snprintf(v[0], sizeof(v[0]), "%u", e->host_pid);
+	snprintf(v[1], sizeof(v[1]), "%u", e->host_ppid);
+	snprintf(v[2], sizeof(v[2]), "%04o", e->mode & 07777);
+	snprintf(v[3], sizeof(v[3]), "%u", e->pid);
+	snprintf(v[4], sizeof(v[4]), "%u", e->ppid);
+	snprintf(v[5], sizeof(v[5]), "%u", e->pid_ns);
+	tool_print_row(ctx, cols, ARRAY_SIZE(cols),
+		       (const char *[]){ v[0], v[1], comm, v[2], v[3], v[4],
+					 v[5], file },
+		       e->ts, e->uid);
 	return 0;
 }
-
-static const char header[] = "HPID    HPPID   COMM             MODE PID     PPID    PIDNS      FILE\n";
 
 int main(int argc, char **argv)
 {
 	struct tool t = { .cmd = &cmd };
 
 	tool_parse(&t, argc, argv);
-	return tool_run_events(&t, header, on_event, &t);
+	return tool_run_events(&t, cols, ARRAY_SIZE(cols), on_event, &t);
 }

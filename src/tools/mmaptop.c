@@ -201,9 +201,7 @@ int main(int argc, char **argv)
 	int err;
 
 	tool_parse(&t, argc, argv);
-	err = tool_open(&t);
-	if (!err)
-		err = tool_attach(&t);
+	err = tool_start(&t);
 	if (err)
 		goto cleanup;
 	setvbuf(stdout, NULL, _IOLBF, 0);

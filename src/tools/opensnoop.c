@@ -45,18 +45,23 @@ static const struct tool_cmd cmd = {
 	.option = option,
 };
 
+static const struct tool_col cols[] = {
+	{ "PID", 7, true }, { "COMM", 16, false }, { "RESULT", 8, false }, { "PATH", 0, false },
+};
+
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
 {
 	struct open_event copy;
 	const struct open_event *e = &copy;
-	char res[32];
+	char res[32], pid[16], comm[sizeof(e->comm) + 1];
 
 	if (size < sizeof(copy))
 		return 0;
 	/* a perf sample's data is 4 bytes past 8-byte alignment: ret is s64 */
 	memcpy(&copy, data, sizeof(copy));
-	if (!tool_name_shown(ctx, e->comm))
+	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(e->comm), e->comm);
+	if (!tool_name_shown(ctx, comm))
 		return 0;
 	if (e->ret >= 0) {
 		snprintf(res, sizeof(res), "%lld", (long long)e->ret);
@@ -68,17 +73,17 @@ static int on_event(void *ctx, const char *table, const void *data,
 		else
 			snprintf(res, sizeof(res), "%lld", (long long)e->ret);
 	}
-	tool_print_prefix(ctx, e->ts, e->uid);
-	printf("%-7u %-16.16s %-8s %s\n", e->pid, e->comm, res, e->filename);
+	snprintf(pid, sizeof(pid), "%u", e->pid);
+	tool_print_row(ctx, cols, ARRAY_SIZE(cols),
+		       (const char *[]){ pid, comm, res, e->filename },
+		       e->ts, e->uid);
 	return 0;
 }
-
-static const char header[] = "PID     COMM             RESULT   PATH\n";
 
 int main(int argc, char **argv)
 {
 	struct tool t = { .cmd = &cmd };
 
 	tool_parse(&t, argc, argv);
-	return tool_run_events(&t, header, on_event, &t);
+	return tool_run_events(&t, cols, ARRAY_SIZE(cols), on_event, &t);
 }

@@ -25,9 +25,7 @@ int main(int argc, char **argv)
 
 	tool_parse(&t, argc, argv);
 
-	err = tool_open(&t);
-	if (!err)
-		err = tool_attach(&t);
+	err = tool_start(&t);
 	if (err)
 		goto cleanup;
 	err = bpfrun_syscall_fnname(NULL, "execve", fn, sizeof(fn));

@@ -26,31 +26,36 @@ static const struct tool_cmd cmd = {
 		    "    sudo tcpv4connect_args -f my.c  # run an edited copy",
 };
 
+static const struct tool_col cols[] = {
+	{ "PID", 6, true }, { "COMM", 12, false }, { "OUTPUT", 0, false },
+};
+
 static int on_event(void *ctx, const char *table, const void *data,
 		    size_t size)
 {
 	struct connect_event e;
-	char addr[INET_ADDRSTRLEN];
+	char addr[INET_ADDRSTRLEN], pid[16], comm[sizeof(e.comm) + 1], out[96];
 
 	if (size < sizeof(e))
 		return 0;
 	/* a perf sample's data is 4 bytes past 8-byte alignment: ts is u64 */
 	memcpy(&e, data, sizeof(e));
-	if (!tool_name_shown(ctx, e.comm))
+	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(e.comm), e.comm);
+	if (!tool_name_shown(ctx, comm))
 		return 0;
 	inet_ntop(AF_INET, &e.daddr, addr, sizeof(addr));
-	tool_print_prefix(ctx, e.ts, e.uid);
-	printf("%-6u %-12.12s connect to %s port %u addr_len %d\n", e.pid,
-	       e.comm, addr, e.dport, e.addr_len);
+	snprintf(pid, sizeof(pid), "%u", e.pid);
+	snprintf(out, sizeof(out), "connect to %s port %u addr_len %d", addr,
+		 e.dport, e.addr_len);
+	tool_print_row(ctx, cols, ARRAY_SIZE(cols),
+		       (const char *[]){ pid, comm, out }, e.ts, e.uid);
 	return 0;
 }
-
-static const char header[] = "PID    COMM         OUTPUT\n";
 
 int main(int argc, char **argv)
 {
 	struct tool t = { .cmd = &cmd };
 
 	tool_parse(&t, argc, argv);
-	return tool_run_events(&t, header, on_event, &t);
+	return tool_run_events(&t, cols, ARRAY_SIZE(cols), on_event, &t);
 }

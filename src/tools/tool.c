@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #define _GNU_SOURCE
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -207,21 +208,82 @@ bool tool_name_shown(const struct tool *t, const char *comm)
 	return !t->name || strstr(comm, t->name);
 }
 
-void tool_print_prefix(const struct tool *t, unsigned long long ts,
-		       unsigned uid)
+static double since_start(const struct tool *t, unsigned long long ts)
 {
-	if (t->time_col)
-		printf("%-9.3f ", ts >= t->start_ns ? (ts - t->start_ns) / 1e9 : 0.0);
-	if (t->uid_col)
-		printf("%-7u ", uid);
+	return ts >= t->start_ns ? (ts - t->start_ns) / 1e9 : 0.0;
 }
 
-void tool_print_header_prefix(const struct tool *t)
+void tool_print_header(const struct tool *t, const struct tool_col *c,
+		       size_t n)
 {
+	size_t i;
+
+	if (t->json)
+		return;
 	if (t->time_col)
 		printf("%-9s ", "TIME(s)");
 	if (t->uid_col)
 		printf("%-7s ", "UID");
+	for (i = 0; i + 1 < n; i++)
+		printf("%-*s ", c[i].width, c[i].name);
+	if (n)
+		printf("%s\n", c[n - 1].name);
+}
+
+/* "RESULT" -> "result": the JSON names */
+static void lower(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < len; i++)
+		dst[i] = tolower((unsigned char)src[i]);
+	dst[i] = '\0';
+}
+
+static void print_json_row(const struct tool *t, const struct tool_col *c,
+			   size_t n, const char *const *v,
+			   unsigned long long ts, unsigned uid)
+{
+	struct bpfrun_json_field f[16 + 2];
+	char names[16][32];
+	size_t i, k = 0;
+
+	if (t->time_col)
+		f[k++] = (struct bpfrun_json_field){ .name = "time",
+			.kind = BPFRUN_JSON_DOUBLE, .d = since_start(t, ts) };
+	if (t->uid_col)
+		f[k++] = (struct bpfrun_json_field){ .name = "uid",
+			.kind = BPFRUN_JSON_UINT, .u = uid };
+	for (i = 0; i < n && i < 16; i++, k++) {
+		lower(names[i], c[i].name, sizeof(names[i]));
+		f[k] = (struct bpfrun_json_field){ .name = names[i],
+						   .str = v[i], .len = SIZE_MAX };
+		if (c[i].num && v[i][0] == '-')
+			f[k].kind = BPFRUN_JSON_INT, f[k].i = strtoll(v[i], NULL, 10);
+		else if (c[i].num)
+			f[k].kind = BPFRUN_JSON_UINT, f[k].u = strtoull(v[i], NULL, 10);
+	}
+	bpfrun_json_line(stdout, f, k);
+}
+
+void tool_print_row(const struct tool *t, const struct tool_col *c, size_t n,
+		    const char *const *v, unsigned long long ts, unsigned uid)
+{
+	size_t i;
+
+	if (t->json) {
+		print_json_row(t, c, n, v, ts, uid);
+		return;
+	}
+	if (t->time_col)
+		printf("%-9.3f ", since_start(t, ts));
+	if (t->uid_col)
+		printf("%-7u ", uid);
+	for (i = 0; i + 1 < n; i++)
+		printf("%-*.*s ", c[i].width, c[i].num ? INT_MAX : c[i].width,
+		       v[i]);
+	if (n)
+		printf("%s\n", v[n - 1]);
 }
 
 /* The common options: every command has them. */
@@ -315,6 +377,9 @@ static error_t cmd_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case 'U':
 		t->uid_col = true;
+		return 0;
+	case 'j':
+		t->json = true;
 		return 0;
 	case ARGP_KEY_ARG:
 		if (!t->cmd->args_doc)
@@ -449,8 +514,8 @@ int tool_trace_loop(struct tool *t)
 	return err < 0 ? err : 0;
 }
 
-int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
-		    void *ctx)
+int tool_event_loop(struct tool *t, const struct tool_col *cols, size_t ncols,
+		    bpfrun_event_fn fn, void *ctx)
 {
 	BPFRUN_OPTS(bpfrun_events_opts, o, .on_event = fn, .ctx = ctx);
 	struct bpfrun_events *ev;
@@ -468,8 +533,7 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 		return err;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	tool_print_header_prefix(t);
-	fputs(header, stdout);
+	tool_print_header(t, cols, ncols);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	end = ts.tv_sec + ts.tv_nsec / 1e9 + t->duration;
 	/* -d: the time is up as a Ctrl-C would end it */
@@ -493,23 +557,28 @@ int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
 	return err < 0 ? err : 0;
 }
 
-int tool_run_trace(struct tool *t)
+int tool_start(struct tool *t)
 {
 	int err = tool_open(t);
 
-	if (!err)
-		err = tool_attach(t);
+	return err ? err : tool_attach(t);
+}
+
+int tool_run_trace(struct tool *t)
+{
+	int err = tool_start(t);
+
 	if (!err)
 		err = tool_trace_loop(t);
 	return tool_close(t, err);
 }
 
-int tool_run_events(struct tool *t, const char *header, bpfrun_event_fn fn,
-		    void *ctx)
+int tool_run_events(struct tool *t, const struct tool_col *cols, size_t ncols,
+		    bpfrun_event_fn fn, void *ctx)
 {
 	int err = tool_open(t);
 
 	if (!err)
-		err = tool_event_loop(t, header, fn, ctx);
+		err = tool_event_loop(t, cols, ncols, fn, ctx);
 	return tool_close(t, err);
 }

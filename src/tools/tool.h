@@ -8,6 +8,10 @@
 
 #include "bpfrun.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 struct tool;
 
 /*
@@ -45,10 +49,12 @@ struct tool_cmd {
 	{ "timestamp", 'T', NULL, 0, "a first column: seconds since the start", 0 }
 #define TOOL_OPT_SHOW_UID \
 	{ "print-uid", 'U', NULL, 0, "a UID column", 0 }
+#define TOOL_OPT_JSON \
+	{ "json", 'j', NULL, 0, "one JSON object per event, named as the columns", 0 }
 /* what every event command takes, as bcc's tools do */
 #define TOOL_EVENT_OPTS \
 	TOOL_OPT_PID, TOOL_OPT_TID, TOOL_OPT_UID, TOOL_OPT_NAME, \
-	TOOL_OPT_TIME, TOOL_OPT_SHOW_UID, \
+	TOOL_OPT_TIME, TOOL_OPT_SHOW_UID, TOOL_OPT_JSON, \
 	TOOL_OPT_DURATION("end after SECONDS")
 
 struct tool {
@@ -63,6 +69,7 @@ struct tool {
 	double duration;	/* -d SECONDS, 0: none */
 	const char *name;	/* -n NAME: a substring of the comm */
 	bool time_col, uid_col;	/* -T, -U */
+	bool json;		/* -j, --json */
 	unsigned long long start_ns;	/* CLOCK_MONOTONIC at the start */
 	/* FILTER_PID and the like: given at load time, no compile per value */
 	struct bpfrun_value values[BPFRUN_MAX_VALUES];
@@ -90,10 +97,22 @@ int tool_parse_pid(struct tool *t, const char *arg);
 double tool_parse_seconds(struct tool *t, const char *arg);
 /* -n: is a process of this comm shown? */
 bool tool_name_shown(const struct tool *t, const char *comm);
-/* The -T and -U columns of an event, and of the header line. */
-void tool_print_prefix(const struct tool *t, unsigned long long ts,
-		       unsigned uid);
-void tool_print_header_prefix(const struct tool *t);
+/*
+ * An event command's columns, declared once: the header line, each row,
+ * and with --json each object (the names in lower case), all from them.
+ * A number column is a JSON number; the text of a column that is not the
+ * last is padded to @width and, for a string, cut there.
+ */
+struct tool_col {
+	const char *name;
+	int width;
+	bool num;
+};
+void tool_print_header(const struct tool *t, const struct tool_col *c,
+		       size_t n);
+/* One event: @v[i] is column i's text; @ts and @uid for -T and -U. */
+void tool_print_row(const struct tool *t, const struct tool_col *c, size_t n,
+		    const char *const *v, unsigned long long ts, unsigned uid);
 /* A whole number from 1 to @max, or a usage error naming @what. */
 long tool_parse_count(struct tool *t, const char *what, const char *arg,
 		      long max);
@@ -125,6 +144,8 @@ unsigned tool_stop_rearm(void);
 int tool_open(struct tool *t);
 /* Attach the program's prefixed functions (kprobe__X, ...). */
 int tool_attach(struct tool *t);
+/* tool_open, then tool_attach. */
+int tool_start(struct tool *t);
 /* Detach and close everything; the return value is the exit code. */
 int tool_close(struct tool *t, int err);
 /*
@@ -136,15 +157,16 @@ int tool_trace_loop(struct tool *t);
 /* tool_open, tool_trace_loop, tool_close: a printk command's whole run. */
 int tool_run_trace(struct tool *t);
 /*
- * Open the program's "events" table, attach (tool_attach), print @header,
+ * Open the program's "events" table, attach (tool_attach), print the
+ * header of @cols,
  * then hand every event of the program's "events" table to
  * @fn until SIGINT or SIGTERM; then detach, hand over every event already
  * written (bpfrun_events_flush) and say how many were lost in all.
  */
-int tool_event_loop(struct tool *t, const char *header, bpfrun_event_fn fn,
-		    void *ctx);
+int tool_event_loop(struct tool *t, const struct tool_col *cols, size_t ncols,
+		    bpfrun_event_fn fn, void *ctx);
 /* tool_open, tool_event_loop, tool_close: an event command's whole run. */
-int tool_run_events(struct tool *t, const char *header, bpfrun_event_fn fn,
-		    void *ctx);
+int tool_run_events(struct tool *t, const struct tool_col *cols, size_t ncols,
+		    bpfrun_event_fn fn, void *ctx);
 
 #endif
