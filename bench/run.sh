@@ -188,3 +188,6 @@ if "bpfrun" in ev and "attached-unread" in ev:
     print(f"\nbpfrun's generator time / attached-unread: "
           f"{float(ev['bpfrun'][0]) / float(ev['attached-unread'][0]):.2f}x")
 EOF
+
+# bpfrun --metrics: a scrape of 10,000 entries beside bcc Python, and RSS
+bench/metrics.sh | tee -a bench/results.md

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(gcc make autoconf automake libtool pkg-config
       libbpfcc libbpfcc-dev libbpf-dev libelf-dev zlib1g-dev libjson-c-dev check
-      util-linux bash-completion)
+      util-linux bash-completion libmicrohttpd-dev)
 
 # Kernel headers: the running kernel's own when Debian has them; otherwise
 # Debian's current ones, which bpfrun uses with a warning (see README).
@@ -30,6 +30,10 @@ if [ ! -e "/lib/modules/$release/build" ]; then
 fi
 if [ "${1:-}" = --test ]; then
 	pkgs+=(python3 qemu-system-x86 busybox-static cpio kmod)
+	# tests/root/metrics.test: a real Prometheus scrapes bpfrun --metrics
+	pkgs+=(prometheus)
+	# bench/metrics.sh reads the same map as a bcc Python program
+	pkgs+=(python3-bpfcc)
 	# tests/deb/run.sh: the package build
 	pkgs+=(debhelper lintian)
 	# scripts/fuzz.sh: clang's libFuzzer runtime (-fsanitize=fuzzer)

@@ -9,6 +9,7 @@ Suite *make_hist_suite(void);
 Suite *make_decode_suite(void);
 Suite *make_decode_json_suite(void);
 Suite *make_printk_fmt_suite(void);
+Suite *make_prom_suite(void);
 
 /* check_decode.c: @desc parsed, or the test fails; descriptions libbcc gave */
 struct dtype *check_dtype(const char *desc);

@@ -22,7 +22,7 @@
 static int option(struct tool *t, int key, char *arg,
 		  struct argp_state *state);
 
-enum { OPT_WATCH = 0x300 };
+enum { OPT_WATCH = 0x300, OPT_METRICS };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Probes (FUNC is a function of FILE.c):", 1 },
@@ -42,6 +42,7 @@ static const struct argp_option options[] = {
 	{ "buffer-pages", 'b', "N", 0, "perf buffer pages per CPU (default 64, a power of 2); lost events are counted on stderr", 2 },
 	{ "json", 'j', NULL, 0, "events, printk lines and maps as JSON, an object per line (JSON in bpfrun(8))", 2 },
 	{ "watch", OPT_WATCH, NULL, 0, "run it again, compiled anew, whenever FILE.c or a header it includes changes; a compile error waits for the next save", 2 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0, "serve the maps to Prometheus at http://ADDR:PORT/metrics (ADDR: 127.0.0.1), read at each scrape", 2 },
 	{ 0 }
 };
 
@@ -73,7 +74,8 @@ static const struct tool_cmd cmd = {
 		    "    sudo bpfrun -k 'f:vfs_*' prog.c          # every vfs_ function\n"
 		    "    sudo bpfrun -P f:software:cpu-clock:freq=99 -d 5 profile.c\n"
 		    "    sudo bpfrun -l 'tracepoint:syscalls:sys_enter_open*'\n"
-		    "    sudo bpfrun -lv tracepoint:syscalls:sys_enter_openat",
+		    "    sudo bpfrun -lv tracepoint:syscalls:sys_enter_openat\n"
+		    "    sudo bpfrun --metrics=9435 counts.c  # maps for Prometheus",
 	.options = options,
 	.option = option,
 };
@@ -329,6 +331,9 @@ static int option(struct tool *t, int key, char *arg,
 	case OPT_WATCH:
 		r->watch_on = true;
 		return 0;
+	case OPT_METRICS:
+		r->metrics_at = arg;
+		return 0;
 	case ARGP_KEY_ARG:
 		if (r->arg)
 			argp_error(state, r->list ? "-l takes one GLOB or PROBE" :
@@ -377,6 +382,8 @@ static int run_program(struct run *r, const char *file)
 		err = bpfrun_attach_opts(r->t.b, r->probes[i].kind,
 					 r->probes[i].func, r->probes[i].target,
 					 &aopts);
+	if (!err)
+		err = metrics_bind(r->metrics, r->t.b, src);
 	if (err)
 		goto out;
 	if (!bpfrun_nr_links(r->t.b)) {
@@ -404,6 +411,7 @@ static int run_program(struct run *r, const char *file)
 		fprintf(stderr, "bpfrun: %llu events lost in all\n",
 			bpfrun_events_lost(ev));
 out:
+	metrics_unbind(r->metrics);
 	bpfrun_events_close(ev);
 	out_free(r);
 	bpfrun_close(r->t.b);
@@ -463,6 +471,11 @@ int main(int argc, char **argv)
 		r.t.pid = r.child;
 		tool_add_value(&r.t, "FILTER_PID", r.t.pid);
 	}
+	if (r.metrics_at) {
+		err = metrics_open(&r.metrics, r.metrics_at, file);
+		if (err)
+			goto cleanup;
+	}
 	out_setup();
 	if (r.watch_on) {
 		err = watch_open(&r.watch);
@@ -494,6 +507,7 @@ cleanup:
 		waitpid(r.child, NULL, 0);
 	}
 	watch_close(r.watch);
+	metrics_close(r.metrics);
 	for (i = 0; i < r.nprobes; i++) {
 		free(r.probes[i].func);
 		free(r.probes[i].target);

@@ -3,7 +3,8 @@
  * The runner, bpfrun FILE.c, in four parts: the command and its loop
  * (bpfrun.c), what it prints while the program runs (runner_out.c: events
  * and bpf_trace_printk() lines), the maps it prints at the end
- * (runner_maps.c) and --watch's watcher (runner_watch.c).
+ * (runner_maps.c), --watch's watcher (runner_watch.c) and --metrics's
+ * exporter (runner_metrics.c: HTTP; runner_prom.c: maps as metrics).
  */
 #ifndef BPFRUN_RUNNER_H
 #define BPFRUN_RUNNER_H
@@ -51,6 +52,8 @@ struct run {
 	size_t nouts;
 	struct dtype **known;	/* every table's key and leaf types */
 	size_t nknown;
+	const char *metrics_at;	/* --metrics=[ADDR:]PORT */
+	struct metrics *metrics;
 };
 
 /* runner_out.c */
@@ -90,5 +93,48 @@ void watch_close(struct watch *w);
  * request cut the dump short (said on stderr).
  */
 int maps_print(struct run *r);
+
+/* runner_metrics.c: /metrics over HTTP, from a thread of libmicrohttpd's */
+struct metrics;
+/*
+ * Listen on [ADDR:]PORT (ADDR: 127.0.0.1 when not given; "[::1]:PORT" for
+ * IPv6) and serve; says what went wrong on stderr (a port in use).
+ */
+int metrics_open(struct metrics **m, const char *at, const char *program);
+/* Scrapes read @b's maps from now on, as @src's annotations say. */
+int metrics_bind(struct metrics *m, struct bpfrun *b, const char *src);
+/* ... and no longer (before @b is closed); waits for a scrape under way. */
+void metrics_unbind(struct metrics *m);
+/* @n events of output table @table were lost (any thread). */
+void metrics_lost(struct metrics *m, const char *table, unsigned long long n);
+void metrics_close(struct metrics *m);
+
+/* runner_prom.c: the text exposition format */
+enum prom_kind { PROM_NONE, PROM_COUNTER, PROM_GAUGE, PROM_HISTOGRAM };
+struct prom_map {
+	char *map;
+	enum prom_kind kind;
+	char name[128];		/* the metric's, valid for Prometheus */
+	char help[256];
+	char type_word[16];	/* the annotation's type=, "" when none */
+	bool named;		/* by the annotation's name= */
+	bool linear;		/* histogram: a slot is a value, not a log2 */
+	int fd, type;
+	unsigned key_size, leaf_size, max_entries;
+	struct dtype *k, *v;
+	struct dcol *kcols, *vcols;	/* key fields are labels */
+	size_t nk, nv;
+	ssize_t slot_col;	/* histogram: the key's slot, -1: none */
+};
+/* [a-zA-Z_][a-zA-Z0-9_]*, snake_case */
+void prom_name(char *out, size_t len, const char *in);
+void prom_help(FILE *f, const char *name, const char *help, const char *type);
+void prom_label_value(FILE *f, const char *s);
+/* What map @ti of @program becomes; kind PROM_NONE: not exported. */
+int prom_map_init(struct prom_map *pm, const struct bpfrun_table_info *ti,
+		  const char *program, const char *src);
+void prom_map_free(struct prom_map *pm);
+/* Its samples, read now: the number of entries read, or -errno. */
+long prom_map_write(FILE *f, const struct prom_map *pm);
 
 #endif

@@ -214,8 +214,11 @@ static int print_event(struct run *r, const char *table, const void *data,
 static void on_lost(void *ctx, const char *table, int cpu,
 		    unsigned long long n)
 {
+	struct run *r = ctx;
+
 	fprintf(stderr, "bpfrun: lost %llu events from %s on CPU %d\n", n,
 		table, cpu);
+	metrics_lost(r->metrics, table, n);
 }
 
 /* Every table's key and leaf type, for the records events refer to. */

@@ -56,6 +56,9 @@ apt-get install -y -q "$work"/bpfrun_*.deb "$work"/libbpfrun0_*.deb \
 /usr/sbin/printk_sample --version | grep -q '^printk_sample (bpfrun) 0.1.0$' ||
 	fail "printk_sample --version from /usr/sbin"
 [ -f /usr/share/bpfrun/programs/printk_sample.c ] || fail "programs not installed"
+grep -qx 'ExecStart=/usr/sbin/bpfrun --metrics=${METRICS} $ARGS /etc/bpfrun/metrics/%i.c' \
+	/lib/systemd/system/bpfrun-metrics@.service ||
+	fail "bpfrun-metrics@.service not installed, or not running /usr/sbin/bpfrun on /etc/bpfrun/metrics/NAME.c"
 
 cat >"$work/count.c" <<'P'
 BPF_ARRAY(calls, u64, 1);
