@@ -112,7 +112,7 @@ static int memo_key(char *key, size_t len)
 			FORMAT_VERSION, id, lib) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
-static int memo_read(char *tree, size_t len)
+static int memo_read(char *tree, size_t len, bool check)
 {
 	char mkey[256], key[65], label[STORE_LABEL_MAX + 1];
 	size_t n;
@@ -127,7 +127,10 @@ static int memo_read(char *tree, size_t len)
 	ok = sscanf(buf, "key %64s\nlabel %100s\n", key, label) == 2 &&
 	     strlen(key) == 64;
 	free(buf);
-	return ok ? store_dir_get(STORE, label, key, tree, len) : -ESTALE;
+	if (!ok)
+		return -ESTALE;
+	return check ? store_dir_get(STORE, label, key, tree, len) :
+		       store_dir_find(STORE, label, key, tree, len);
 }
 
 static void memo_write(const char *label, const char *key)
@@ -175,6 +178,11 @@ static int load_btf(const char *path, char *data, size_t size,
 	return 0;
 }
 
+int btf_tree_find(char *buf, size_t len)
+{
+	return memo_read(buf, len, false);
+}
+
 int btf_tree_get(const char *btf_path, char *buf, size_t len)
 {
 	struct gen g = { .dirfd = -1 };
@@ -189,7 +197,7 @@ int btf_tree_get(const char *btf_path, char *buf, size_t len)
 	if (!buf || !len)
 		return -EINVAL;
 	running = !strcmp(g.btf_path, DEFAULT_BTF);
-	if (running && !memo_read(buf, len))
+	if (running && !memo_read(buf, len, true))
 		return 0;
 
 	err = read_whole(g.btf_path, 0, &data, &size);

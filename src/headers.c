@@ -204,12 +204,27 @@ static int btf_choice(const struct headers_env *env,
 {
 	int err;
 
-	err = btf_tree_get(env->btf, out->dir, sizeof(out->dir));
-	if (err)
+	/* a warm start reads nothing of the tree: checked before a compile */
+	if (!strcmp(env->btf, "/sys/kernel/btf/vmlinux") &&
+	    !btf_tree_find(out->dir, sizeof(out->dir)))
+		out->unchecked = true;
+	else if ((err = btf_tree_get(env->btf, out->dir, sizeof(out->dir))))
 		return err;
 	out->kind = HEADERS_BTF;
 	snprintf(out->version, sizeof(out->version), "%s", env->release);
 	return 0;
+}
+
+int headers_check(const struct headers_env *env, struct headers_choice *h)
+{
+	int err;
+
+	if (!h->unchecked)
+		return 0;
+	err = btf_tree_get(env->btf, h->dir, sizeof(h->dir));
+	if (!err)
+		h->unchecked = false;
+	return err;
 }
 
 int headers_choose(const struct headers_env *env, const char *mode,

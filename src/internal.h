@@ -124,7 +124,10 @@ struct headers_choice {
 	enum headers_kind kind;
 	char dir[512];		/* for BCC_KERNEL_SOURCE; "" for MATCHING */
 	char version[128];	/* release the tree was made for */
+	bool unchecked;		/* the BTF tree, found but not read yet */
 };
+/* Before a compile reads the tree: check it (made again when damaged). */
+int headers_check(const struct headers_env *env, struct headers_choice *h);
 const char *headers_kind_name(enum headers_kind kind);
 /* This machine's: /lib/modules, /usr/src, uname -r, the kernel's BTF. */
 void headers_env_default(struct headers_env *env);
@@ -138,6 +141,11 @@ int headers_merge(const char *a, const char *b, const char *out);
 
 /* btf_tree.c: header tree generated from the kernel's BTF. */
 int btf_tree_get(const char *btf_path, char *buf, size_t len);
+/*
+ * The running kernel's tree as this boot's memo names it, not read: what
+ * a warm start needs (a name for the cache key). -ENOENT: no memo yet.
+ */
+int btf_tree_find(char *buf, size_t len);
 
 /* tracefs.c */
 int tracefs_path(const char *rel, char *buf, size_t len);
@@ -309,6 +317,13 @@ struct store_dir {
 	char *key;
 	unsigned flags;
 };
+/*
+ * store_dir_find(): the entry's path when a directory of root's is there,
+ * without reading it: for a warm start, which reads nothing of it (the
+ * compile that would is preceded by store_dir_get()).
+ */
+int store_dir_find(const char *sub, const char *label, const char *key,
+		   char *path, size_t len);
 int store_dir_get(const char *sub, const char *label, const char *key,
 		  char *path, size_t len);
 int store_dir_begin(struct store_dir *d, const char *sub, const char *label,

@@ -143,7 +143,9 @@ static int open_program(struct bpfrun **bp, const char *path,
 			program_reset(b);
 	}
 	if (err) {
-		err = program_compile(b, opts, &h);
+		err = headers_check(&env, &h);
+		if (!err)
+			err = program_compile(b, opts, &h);
 		if (err)
 			goto err_free;
 	}

@@ -386,6 +386,21 @@ out:
 	return err;
 }
 
+int store_dir_find(const char *sub, const char *label, const char *key,
+		   char *path, size_t len)
+{
+	char dir[PATH_MAX], name[STORE_LABEL_MAX + 18];
+	struct stat st;
+	int err;
+
+	err = entry_name(sub, label, key, dir, name, path, len);
+	if (err)
+		return err;
+	if (lstat(path, &st))
+		return -errno;
+	return S_ISDIR(st.st_mode) && st.st_uid == 0 ? 0 : -ENOENT;
+}
+
 int store_dir_get(const char *sub, const char *label, const char *key,
 		  char *path, size_t len)
 {

@@ -170,8 +170,20 @@ static int flush_lost(void)
 
 static void *burst(void *arg)
 {
+	cpu_set_t set, one;
 	long i;
+	int cpu;
 
+	/*
+	 * On one CPU: perf buffers are per CPU, so a burst that moved to
+	 * another would be read out of order by design, not by a fault.
+	 */
+	sched_getaffinity(0, sizeof(set), &set);
+	for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
+		;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
 	for (i = 0; i < BURST; i++)
 		syscall(SYS_getppid);
 	*(int *)arg = 1;
