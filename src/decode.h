@@ -36,6 +36,9 @@ struct dfield {
 	unsigned bit_off;	/* bitfields: shift inside the unit */
 	unsigned bits;		/* bitfields: width; 0 otherwise */
 	bool pad;		/* libbcc's __pad_N: not shown */
+	/* "name": as JSON, made by the first JSON write of the field */
+	char *jkey;
+	size_t jkey_len;
 };
 
 /*

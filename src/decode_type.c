@@ -108,6 +108,7 @@ void dtype_free(struct dtype *t)
 		return;
 	for (i = 0; i < t->nfields; i++) {
 		free(t->fields[i].name);
+		free(t->fields[i].jkey);
 		dtype_free(t->fields[i].type);
 	}
 	free(t->fields);
@@ -138,6 +139,8 @@ struct dtype *dtype_dup(const struct dtype *t)
 			goto err;
 		for (i = 0; i < t->nfields; i++) {
 			c->fields[i] = t->fields[i];
+			c->fields[i].jkey = NULL;	/* made again for the copy */
+			c->fields[i].jkey_len = 0;
 			c->fields[i].name = strdup(t->fields[i].name);
 			c->fields[i].type = dtype_dup(t->fields[i].type);
 			c->nfields++;
