@@ -9,6 +9,7 @@
 #ifndef BPFRUN_RUNNER_H
 #define BPFRUN_RUNNER_H
 
+#include <linux/bpf.h>
 #include <sys/types.h>
 
 #include "decode.h"
@@ -88,6 +89,19 @@ int watch_wait(struct watch *w);
 void watch_close(struct watch *w);
 
 /* runner_maps.c */
+/* The maps shown at the end and scraped: hashes and arrays, per-CPU too. */
+static inline bool map_is_percpu(int type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static inline bool map_is_shown(int type)
+{
+	return type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_ARRAY ||
+	       type == BPF_MAP_TYPE_LRU_HASH || map_is_percpu(type);
+}
 /*
  * Every hash and array map, as a table or a histogram. -EINTR: a new stop
  * request cut the dump short (said on stderr).

@@ -77,13 +77,6 @@ static bool is_hist(const struct bpfrun_table_info *ti, const struct dtype *k,
 }
 
 
-static bool is_percpu(int type)
-{
-	return type == BPF_MAP_TYPE_PERCPU_HASH ||
-	       type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-}
-
 /*
  * Read the whole map; per-CPU integer values are summed, as bcc's
  * tools do. Returns the number of entries or -errno.
@@ -92,8 +85,8 @@ static long read_map(const struct bpfrun_table_info *ti, const struct dtype *v,
 		     struct entry **out)
 {
 	size_t ks = ti->key_size, vs = ti->leaf_size, cap = 0, n = 0;
-	int ncpu = is_percpu(ti->type) ? libbpf_num_possible_cpus() : 1;
-	size_t stride = is_percpu(ti->type) ? (vs + 7) / 8 * 8 : vs;
+	int ncpu = map_is_percpu(ti->type) ? libbpf_num_possible_cpus() : 1;
+	size_t stride = map_is_percpu(ti->type) ? (vs + 7) / 8 * 8 : vs;
 	char *key = calloc(1, ks), *next = calloc(1, ks), *raw;
 	struct entry *e = NULL;
 	bool first = true;
@@ -274,7 +267,7 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 			ti->name);
 		goto out;
 	}
-	if (is_percpu(ti->type) && !dtype_is_int(v))
+	if (map_is_percpu(ti->type) && !dtype_is_int(v))
 		goto out;
 	n = read_map(ti, v, &e);
 	if (n == -EINTR)
@@ -326,16 +319,8 @@ int maps_print(struct run *r)
 	dump_stop_base = tool_stop_requests();
 	for (i = 0; i < n; i++) {
 		bpfrun_table_info(r->t.b, i, &ti);
-		switch (ti.type) {
-		case BPF_MAP_TYPE_HASH:
-		case BPF_MAP_TYPE_ARRAY:
-		case BPF_MAP_TYPE_LRU_HASH:
-		case BPF_MAP_TYPE_PERCPU_HASH:
-		case BPF_MAP_TYPE_PERCPU_ARRAY:
-		case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		if (map_is_shown(ti.type))
 			print_map(r, &ti);
-			break;
-		}
 		if (tool_stopped_since(dump_stop_base)) {
 			fflush(stdout);
 			fprintf(stderr,

@@ -129,12 +129,6 @@ static void put_s64(FILE *f, long long v)
 	}
 }
 
-static bool is_percpu(int type)
-{
-	return type == BPF_MAP_TYPE_PERCPU_HASH ||
-	       type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-}
 
 static bool is_array(int type)
 {
@@ -258,17 +252,8 @@ int prom_map_init(struct prom_map *pm, const struct bpfrun_table_info *ti,
 	pm->key_size = ti->key_size;
 	pm->leaf_size = ti->leaf_size;
 	pm->max_entries = ti->max_entries;
-	switch (ti->type) {
-	case BPF_MAP_TYPE_HASH:
-	case BPF_MAP_TYPE_ARRAY:
-	case BPF_MAP_TYPE_LRU_HASH:
-	case BPF_MAP_TYPE_PERCPU_HASH:
-	case BPF_MAP_TYPE_PERCPU_ARRAY:
-	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
-		break;
-	default:
+	if (!map_is_shown(ti->type))
 		return 0;
-	}
 	if (ti->fd < 0 || !ti->key_desc || !ti->leaf_desc ||
 	    dtype_parse(ti->key_desc, &pm->k, NULL, 0) ||
 	    dtype_parse(ti->leaf_desc, &pm->v, NULL, 0) ||
@@ -296,7 +281,7 @@ int prom_map_init(struct prom_map *pm, const struct bpfrun_table_info *ti,
 	}
 	/* per-CPU values are summed: integers only */
 	for (i = 0; i < pm->nv; i++)
-		if (!col_is_int(&pm->vcols[i]) && is_percpu(ti->type)) {
+		if (!col_is_int(&pm->vcols[i]) && map_is_percpu(ti->type)) {
 			free_cols(pm);
 			return 0;
 		}
@@ -378,7 +363,7 @@ static void add_row(const struct prom_map *pm, struct rows *r, const char *key,
 	char *v = r->vals + r->n * vs;
 	int c;
 
-	if (is_percpu(pm->type)) {
+	if (map_is_percpu(pm->type)) {
 		memset(v, 0, vs);
 		for (f = 0; f < pm->nv; f++) {
 			const struct dcol *col = &pm->vcols[f];
@@ -410,9 +395,9 @@ static void add_row(const struct prom_map *pm, struct rows *r, const char *key,
  */
 static int read_rows(const struct prom_map *pm, struct rows *r)
 {
-	int ncpu = is_percpu(pm->type) ? libbpf_num_possible_cpus() : 1;
+	int ncpu = map_is_percpu(pm->type) ? libbpf_num_possible_cpus() : 1;
 	size_t ks = pm->key_size, vs = pm->leaf_size, tsz = ks < 8 ? 8 : ks;
-	size_t stride = is_percpu(pm->type) ? (vs + 7) / 8 * 8 : vs;
+	size_t stride = map_is_percpu(pm->type) ? (vs + 7) / 8 * 8 : vs;
 	size_t kcap = 0, vcap = 0, rawcap = 0, chunk = 1024, i, base;
 	char *raw = NULL, *in = NULL, *out = NULL;
 	bool first = true, batch = true;
