@@ -175,6 +175,7 @@ struct bpfrun_func {
 	int fd[NR_PROG_TYPES + 1];
 };
 #define FD_SLOT_SYS_EXIT NR_PROG_TYPES
+#define FD_SLOT_NONE ((size_t)-1)	/* func_load_insns(): the caller's fd */
 
 struct bpfrun_table {
 	char *name;
@@ -349,7 +350,8 @@ struct bpfrun_func *func_find(struct bpfrun *b, const char *name);
 int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type);
 /*
  * Load @insns (@n of them) as @f of @type, the fd kept in f->fd[@slot]
- * (returned again on the next call): for a rewritten copy of @f.
+ * (returned again on the next call): for a rewritten copy of @f. With
+ * FD_SLOT_NONE the fd is the caller's to close.
  */
 int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
 		    enum bpf_prog_type type, const struct bpf_insn *insns,
@@ -358,7 +360,7 @@ int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
  * ctx_remap.c: a copy of @f's instructions where every load through the
  * context pointer at offset @from (any size up to 8 bytes) loads at @to
  * instead: a kretprobe's PT_REGS_RC(ctx) made a sys_exit tracepoint's
- * "ret". -EOPNOTSUPP, with *@why set, when some load through the context
+ * "ret", a syscall wrapper's PT_REGS_PARM1(ctx) raw sys_enter's args[0]. -EOPNOTSUPP, with *@why set, when some load through the context
  * cannot be proven to be one of those or to not be one.
  */
 int ctx_remap_loads(const struct bpfrun_func *f, int from, int to,

@@ -271,9 +271,9 @@ int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
 	char *log;
 	int fd, err;
 
-	if (slot >= ARRAY_SIZE(f->fd))
+	if (slot != FD_SLOT_NONE && slot >= ARRAY_SIZE(f->fd))
 		return -EINVAL;
-	if (f->fd[slot] >= 0)
+	if (slot != FD_SLOT_NONE && f->fd[slot] >= 0)
 		return f->fd[slot];
 	log = malloc(LOG_SIZE);
 	if (!log)
@@ -303,7 +303,8 @@ int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
 		return err;
 	}
 	free(log);
-	f->fd[slot] = fd;
+	if (slot != FD_SLOT_NONE)
+		f->fd[slot] = fd;
 	return fd;
 }
 
