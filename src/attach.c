@@ -394,3 +394,47 @@ int bpfrun_attach_auto(struct bpfrun *b)
 	}
 	return n;
 }
+
+/* Name patterns of kprobes and uprobes (attach.h). */
+bool is_pattern(const char *t)
+{
+	size_t n = strlen(t);
+
+	return strpbrk(t, "*?[") || (n > 2 && t[0] == '/' && t[n - 1] == '/');
+}
+
+int pattern_init(struct name_pattern *p, const char *what, const char *t)
+{
+	size_t n = strlen(t);
+	char *re;
+	int err;
+
+	p->glob = NULL;
+	if (!(n > 2 && t[0] == '/' && t[n - 1] == '/')) {
+		p->glob = t;
+		return 0;
+	}
+	/* the whole name, as bcc's re.fullmatch() */
+	if (asprintf(&re, "^(%.*s)$", (int)(n - 2), t + 1) < 0)
+		return -ENOMEM;
+	err = regcomp(&p->re, re, REG_EXTENDED | REG_NOSUB);
+	free(re);
+	if (err) {
+		pr_err("%s pattern %s: not a regular expression\n", what, t);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool pattern_match(const struct name_pattern *p, const char *name)
+{
+	if (p->glob)
+		return !fnmatch(p->glob, name, 0);
+	return !regexec(&p->re, name, 0, NULL, 0);
+}
+
+void pattern_free(struct name_pattern *p)
+{
+	if (!p->glob)
+		regfree(&p->re);
+}

@@ -9,6 +9,8 @@
 
 #include <bpf/bpf.h>
 #include <linux/perf_event.h>
+#include <regex.h>
+#include <stdbool.h>
 
 #include "internal.h"
 
@@ -59,5 +61,19 @@ int perf_attach(struct bpfrun *b, int pfd, int prog_fd, enum bpfrun_kind kind,
 		struct bpfrun_func *f, const char *target);
 /* Link a perf event to the program quietly; -errno, @pfd left open. */
 int perf_set_bpf(int pfd, int prog_fd);
+
+/*
+ * "vfs_*", "/^vfs_.*$/": bcc's event_re= and sym_re= as a shell pattern or,
+ * between slashes, an extended regular expression of the whole name.
+ */
+struct name_pattern {
+	const char *glob;	/* NULL: a regex */
+	regex_t re;
+};
+bool is_pattern(const char *t);
+/* @what names the probe kind in the message for a bad regex. */
+int pattern_init(struct name_pattern *p, const char *what, const char *t);
+bool pattern_match(const struct name_pattern *p, const char *name);
+void pattern_free(struct name_pattern *p);
 
 #endif

@@ -226,55 +226,6 @@ static void explain_missing_symbol(const char *kind, const char *sym)
 		       sym, real, sym, sym);
 }
 
-/* "vfs_*", "/^vfs_.*$/": bcc's event_re= as a glob or a regex. */
-static bool is_pattern(const char *t)
-{
-	size_t n = strlen(t);
-
-	return strpbrk(t, "*?[") || (n > 2 && t[0] == '/' && t[n - 1] == '/');
-}
-
-struct kpattern {
-	const char *glob;	/* NULL: a regex */
-	regex_t re;
-};
-
-static int kpattern_init(struct kpattern *p, const char *t)
-{
-	size_t n = strlen(t);
-	char *re;
-	int err;
-
-	p->glob = NULL;
-	if (!(n > 2 && t[0] == '/' && t[n - 1] == '/')) {
-		p->glob = t;
-		return 0;
-	}
-	/* the whole name, as bcc's re.fullmatch() */
-	if (asprintf(&re, "^(%.*s)$", (int)(n - 2), t + 1) < 0)
-		return -ENOMEM;
-	err = regcomp(&p->re, re, REG_EXTENDED | REG_NOSUB);
-	free(re);
-	if (err) {
-		pr_err("kprobe pattern %s: not a regular expression\n", t);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static bool kpattern_match(const struct kpattern *p, const char *name)
-{
-	if (p->glob)
-		return !fnmatch(p->glob, name, 0);
-	return !regexec(&p->re, name, 0, NULL, 0);
-}
-
-static void kpattern_free(struct kpattern *p)
-{
-	if (!p->glob)
-		regfree(&p->re);
-}
-
 /*
  * Functions no kprobe can take, skipped before trying as bcc skips them:
  * NOKPROBE_SYMBOL()s (_kbl_addr_*), perf's own, static call trampolines,
@@ -300,7 +251,7 @@ static bool never_probed(const char *fn, const char *blacklist)
 }
 
 /* Sorted, without duplicates: the file lists a static function per object. */
-static int pattern_matches(const struct kpattern *pat, char ***out,
+static int pattern_matches(const struct name_pattern *pat, char ***out,
 			   size_t *nout)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], line[512];
@@ -326,7 +277,7 @@ static int pattern_matches(const struct kpattern *pat, char ***out,
 	}
 	while (!err && fgets(line, sizeof(line), fp)) {
 		line[strcspn(line, " \t\n")] = '\0';
-		if (line[0] && kpattern_match(pat, line) &&
+		if (line[0] && pattern_match(pat, line) &&
 		    !never_probed(line, blacklist))
 			err = ns_add(&set, line, strlen(line));
 	}
@@ -352,7 +303,7 @@ static int attach_kprobe_pattern(struct bpfrun *b, struct bpfrun_func *f,
 {
 	const struct attach_kind *k = &attach_kinds[kind];
 	size_t n = 0, i, done = 0, skipped = 0;
-	struct kpattern pat;
+	struct name_pattern pat;
 	int prog_fd, pfd, err, first = 0;
 	char **fns = NULL;
 
@@ -361,11 +312,11 @@ static int attach_kprobe_pattern(struct bpfrun *b, struct bpfrun_func *f,
 		       k->name, target);
 		return -EOPNOTSUPP;
 	}
-	err = kpattern_init(&pat, target);
+	err = pattern_init(&pat, "kprobe", target);
 	if (err)
 		return err;
 	err = pattern_matches(&pat, &fns, &n);
-	kpattern_free(&pat);
+	pattern_free(&pat);
 	if (err)
 		return err;
 	if (!n) {

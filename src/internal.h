@@ -162,6 +162,9 @@ bool ldcache_name_matches(const char *name, const char *key);
 
 /* elf.c: file offset of @sym in ELF @path, for uprobes; -ENOENT quietly. */
 int elf_sym_offset(const char *path, const char *sym, unsigned long long *off);
+typedef int (*elf_func_fn)(void *ctx, const char *name,
+			   unsigned long long off);
+int elf_funcs(const char *path, elf_func_fn fn, void *ctx);
 
 #define NR_PROG_TYPES 32	/* enough for the types the attach kinds use */
 struct bpfrun_func {

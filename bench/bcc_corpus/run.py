@@ -88,11 +88,12 @@ def to_flags(plan, usdt_flag):
         elif k == "tracepoint":
             flags += ["-t", "%s:%s" % (fn, a["tp"])]
         elif k in ("uprobe", "uretprobe"):
-            if "re" in a or "addr" in a or "off" in a:
-                bad.append("uprobe by regex/address/offset")
+            if "addr" in a or "off" in a:
+                bad.append("uprobe by address/offset")
                 continue
+            sym = a.get("sym") or "/%s/" % a["re"]
             flags += ["-u" if k == "uprobe" else "-U",
-                      "%s:%s:%s" % (fn, a["name"], a["sym"])]
+                      "%s:%s:%s" % (fn, a["name"], sym)]
             pid = a.get("pid", pid)
         elif k == "perf_event":
             spec = "%s:%d:%d:" % (fn, a["type"], a["config"])

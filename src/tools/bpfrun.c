@@ -29,7 +29,7 @@ static const struct argp_option options[] = {
 	{ NULL, 'k', "FUNC:SYMBOL", 0, "attach FUNC as a kprobe on kernel function SYMBOL; a pattern (vfs_*, or /REGEX/ for the whole name) attaches every match, as bcc's event_re=", 1 },
 	{ NULL, 'r', "FUNC:SYMBOL", 0, "attach FUNC as a kretprobe (SYMBOL or a pattern)", 1 },
 	{ NULL, 't', "FUNC:CAT:NAME", 0, "attach FUNC to tracepoint CAT:NAME", 1 },
-	{ NULL, 'u', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uprobe on SYMBOL of BIN: a path, a library (c, ssl, pthread, libc.so.6: the one -p's process maps, else from ld.so.cache) or a command in $PATH", 1 },
+	{ NULL, 'u', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uprobe on SYMBOL of BIN: a path, a library (c, ssl, pthread, libc.so.6: the one -p's process maps, else from ld.so.cache) or a command in $PATH; SYMBOL may be a pattern (str*, or /REGEX/), as bcc's sym_re=", 1 },
 	{ NULL, 'U', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uretprobe", 1 },
 	{ NULL, 'P', "FUNC:TYPE:CONFIG:period=N|freq=N", 0, "attach FUNC to a perf event on every CPU (bcc's attach_perf_event): software:cpu-clock, hardware:cpu-cycles, ... or numbers; :cpu=N for one CPU", 1 },
 	{ NULL, 'l', NULL, 0, "list probes matching GLOB (tracepoint:CAT:NAME; kprobe:FUNC where the kernel has kprobes); -lv PROBE: its arguments", 1 },
