@@ -46,6 +46,18 @@ def dump_and_exit(why):
     os._exit(0)
 
 
+def cell(v):
+    """A key or value as bpfrun --set takes it: an integer or a "string"."""
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, ct._SimpleCData) and isinstance(v.value, int):
+        return str(v.value)
+    b = bytes(v).rstrip(b"\0")
+    if all(32 <= c < 127 and c != 34 for c in b):
+        return '"%s"' % b.decode()
+    return None     # bytes of a struct: not expressible
+
+
 class FakeTable:
     def __init__(self, plan, name):
         self.plan, self.name = plan, _s(name)
@@ -59,8 +71,7 @@ class FakeTable:
 
     def __setitem__(self, k, v):
         self.plan["map_writes"].append({"table": self.name,
-                                        "key": bytes(k).hex(),
-                                        "value": bytes(v).hex()})
+                                        "key": cell(k), "value": cell(v)})
 
     def clear(self):
         pass

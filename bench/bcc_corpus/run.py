@@ -115,8 +115,11 @@ def to_flags(plan, usdt_flag):
             flags += [usdt_flag, "%s:%s:%s:%s" % (p["fn"], where, prov, name)]
         if u["pid"]:
             pid = u["pid"]
-    if plan["map_writes"]:
-        bad.append("map writes before start")
+    for w in plan["map_writes"]:
+        if w["key"] is None or w["value"] is None:
+            bad.append("a struct written into a map")
+            continue
+        flags += ["--set", "%s:%s=%s" % (w["table"], w["key"], w["value"])]
     if pid:
         flags += ["-p", str(pid)]
     return flags, sorted(set(bad))

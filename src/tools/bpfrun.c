@@ -22,7 +22,7 @@
 static int option(struct tool *t, int key, char *arg,
 		  struct argp_state *state);
 
-enum { OPT_WATCH = 0x300, OPT_METRICS };
+enum { OPT_WATCH = 0x300, OPT_METRICS, OPT_SET };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Probes (FUNC is a function of FILE.c):", 1 },
@@ -37,6 +37,7 @@ static const struct argp_option options[] = {
 	{ NULL, 'D', "NAME[=VALUE]", 0, "define a macro for the program", 2 },
 	{ NULL, 'I', "DIR", 0, "add DIR to the program's include path", 2 },
 	TOOL_OPT_PID,
+	{ "set", OPT_SET, "MAP:KEY=VALUE", 0, "write VALUE at KEY of MAP before anything attaches, as a bcc tool's b[\"MAP\"][KEY] = VALUE: integers (in the map's sizes) or \"strings\"", 2 },
 	{ NULL, 'c', "COMMAND", 0, "run COMMAND (sh -c) once attached, with FILTER_PID its pid, and end when it ends", 2 },
 	TOOL_OPT_DURATION("end after SECONDS"),
 	{ "buffer-pages", 'b', "N", 0, "perf buffer pages per CPU (default 64, a power of 2); lost events are counted on stderr", 2 },
@@ -334,6 +335,15 @@ static int option(struct tool *t, int key, char *arg,
 	case OPT_METRICS:
 		r->metrics_at = arg;
 		return 0;
+	case OPT_SET: {
+		const char **p = realloc(r->sets, (r->nsets + 1) * sizeof(*p));
+
+		if (!p)
+			tool_usage_error(t, "out of memory");
+		r->sets = p;
+		r->sets[r->nsets++] = arg;
+		return 0;
+	}
 	case ARGP_KEY_ARG:
 		if (r->arg)
 			argp_error(state, r->list ? "-l takes one GLOB or PROBE" :
@@ -370,6 +380,8 @@ static int run_program(struct run *r, const char *file)
 	err = tool_open(&r->t);
 	if (r->watch)
 		watch_set(r->watch, err ? NULL : r->t.b, file);
+	if (!err)
+		err = maps_set(r);
 	if (err)
 		goto out;
 	/* the buffers are read before anything is attached: nothing is missed */
@@ -508,6 +520,7 @@ cleanup:
 	}
 	watch_close(r.watch);
 	metrics_close(r.metrics);
+	free(r.sets);
 	for (i = 0; i < r.nprobes; i++) {
 		free(r.probes[i].func);
 		free(r.probes[i].target);

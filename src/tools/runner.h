@@ -53,6 +53,8 @@ struct run {
 	size_t nouts;
 	struct dtype **known;	/* every table's key and leaf types */
 	size_t nknown;
+	const char **sets;	/* --set MAP:KEY=VALUE, in order */
+	size_t nsets;
 	const char *metrics_at;	/* --metrics=[ADDR:]PORT */
 	struct metrics *metrics;
 };
@@ -107,6 +109,9 @@ static inline bool map_is_shown(int type)
  * request cut the dump short (said on stderr).
  */
 int maps_print(struct run *r);
+
+/* runner_set.c: the --set writes into the maps, before anything attaches */
+int maps_set(struct run *r);
 
 /* runner_metrics.c: /metrics over HTTP, from a thread of libmicrohttpd's */
 struct metrics;
