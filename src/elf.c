@@ -128,3 +128,22 @@ out:
 	close(fd);
 	return err;
 }
+
+int elf_vaddr_offset(const char *path, unsigned long long vaddr,
+		     unsigned long long *off)
+{
+	Elf *e = NULL;
+	int fd, err;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	err = e && elf_kind(e) == ELF_K_ELF ? vaddr_to_offset(e, vaddr, off) :
+					      -ENOEXEC;
+	elf_end(e);
+	close(fd);
+	return err;
+}

@@ -204,12 +204,12 @@ START_TEST(test_kernel_in_key)
 
 	uname(&u);
 	v = u;
-	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &u, &a), 0);
-	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &v, &b), 0);
+	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &u, NULL, &a), 0);
+	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &v, NULL, &b), 0);
 	ck_assert_str_eq(a, b);
 	/* a new build of the same release differs in its version string */
 	snprintf(v.version, sizeof(v.version), "#2 SMP another build");
-	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &v, &c), 0);
+	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &v, NULL, &c), 0);
 	ck_assert_str_ne(a, c);
 	free(a);
 	free(b);

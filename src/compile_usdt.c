@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * USDT probes in the compile's child: libbcc reads the binary's notes,
+ * enables each probe for its function, writes the code that
+ * bpf_usdt_readarg() and bpf_usdt_readarg_p() become (libbcc's rewriter
+ * turns them into calls of _bpf_readarg_FUNC_N, which this code defines)
+ * and says where the probes fire. All of it is libbcc's (bcc_usdt.h),
+ * dlopen()ed here only, as the rest of libbcc is.
+ */
+#define _GNU_SOURCE
+#include <bcc/bcc_usdt.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static struct {
+	void *(*new_frompid)(int pid, const char *path);
+	void *(*new_frompath)(const char *path);
+	void (*close)(void *ctx);
+	void (*foreach)(void *ctx, bcc_usdt_cb fn);
+	int (*enable)(void *ctx, const char *provider, const char *probe,
+		      const char *func);
+	const char *(*genargs)(void **ctxs, int n);
+	void (*foreach_uprobe)(void *ctx, bcc_usdt_uprobe_cb fn);
+} usdt;
+
+static const struct {
+	const char *name;
+	size_t off;
+} usdt_syms[] = {
+#define SYM(field, sym) { #sym, offsetof(__typeof__(usdt), field) }
+	SYM(new_frompid, bcc_usdt_new_frompid),
+	SYM(new_frompath, bcc_usdt_new_frompath),
+	SYM(close, bcc_usdt_close),
+	SYM(foreach, bcc_usdt_foreach),
+	SYM(enable, bcc_usdt_enable_fully_specified_probe),
+	SYM(genargs, bcc_usdt_genargs),
+	SYM(foreach_uprobe, bcc_usdt_foreach_uprobe),
+#undef SYM
+};
+
+static int usdt_load(void)
+{
+	void *h = dlopen(LIBBCC_SONAME, RTLD_NOW | RTLD_LOCAL);
+	size_t i;
+
+	if (!h) {
+		pr_err("cannot load libbcc (%s): %s\n", LIBBCC_SONAME,
+		       dlerror());
+		return -ENOENT;
+	}
+	for (i = 0; i < ARRAY_SIZE(usdt_syms); i++) {
+		void *p = dlsym(h, usdt_syms[i].name);
+
+		if (!p) {
+			pr_err("libbcc (%s) has no %s: unsupported version\n",
+			       LIBBCC_SONAME, usdt_syms[i].name);
+			return -ENOSYS;
+		}
+		memcpy((char *)&usdt + usdt_syms[i].off, &p, sizeof(p));
+	}
+	return 0;
+}
+
+/* libbcc's callbacks take no context: the child does one thing at a time. */
+struct probe {
+	char *provider, *name, *bin_path;
+	unsigned long long semaphore, semaphore_offset;
+};
+static struct probe *probes;
+static size_t nprobes;
+static int cb_err;
+
+static void probe_cb(struct bcc_usdt *p)
+{
+	struct probe *v = realloc(probes, (nprobes + 1) * sizeof(*v));
+
+	if (!v) {
+		cb_err = -ENOMEM;
+		return;
+	}
+	probes = v;
+	v = &probes[nprobes++];
+	v->provider = strdup(p->provider);
+	v->name = strdup(p->name);
+	v->bin_path = strdup(p->bin_path);
+	v->semaphore = p->semaphore;
+	v->semaphore_offset = p->semaphore_offset;
+	if (!v->provider || !v->name || !v->bin_path)
+		cb_err = -ENOMEM;
+}
+
+static void probes_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < nprobes; i++) {
+		free(probes[i].provider);
+		free(probes[i].name);
+		free(probes[i].bin_path);
+	}
+	free(probes);
+	probes = NULL;
+	nprobes = 0;
+}
+
+/* "provider:name, ..." of every probe libbcc found, for a message. */
+static char *probe_list(void)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *m = open_memstream(&text, &len);
+
+	if (!m)
+		return NULL;
+	for (i = 0; i < nprobes; i++)
+		fprintf(m, "%s%s:%s", i ? ", " : "", probes[i].provider,
+			probes[i].name);
+	fclose(m);
+	return text;
+}
+
+static const struct probe *probe_find(const struct usdt_spec *s)
+{
+	const struct probe *found = NULL;
+	char *list;
+	size_t i, n = 0;
+
+	for (i = 0; i < nprobes; i++) {
+		if (strcmp(probes[i].name, s->probe) ||
+		    (s->provider[0] && strcmp(probes[i].provider, s->provider)))
+			continue;
+		if (!found)
+			found = &probes[i];
+		n++;
+	}
+	if (n == 1)
+		return found;
+	list = probe_list();
+	if (n)
+		pr_err("usdt %s: more than one provider has a probe %s: give PROVIDER (the probes: %s)\n",
+		       s->target, s->probe, list ? list : "?");
+	else
+		pr_err("usdt %s: %s has no probe %s%s%s; its probes: %s\n",
+		       s->target, s->binary[0] ? s->binary : "the process",
+		       s->provider, s->provider[0] ? ":" : "", s->probe,
+		       list ? list : "?");
+	free(list);
+	return NULL;
+}
+
+/* The places libbcc found for the one probe enabled in a context. */
+static struct bpfrun *cb_b;
+static const struct usdt_spec *cb_spec;
+static const struct probe *cb_probe;
+static struct image_deps *cb_deps;
+
+static void uprobe_cb(const char *bin_path, const char *func,
+		      uint64_t addr, int pid)
+{
+	struct usdt_loc *v, *l;
+	unsigned long long off;
+	int err;
+
+	(void)func;
+	(void)pid;	/* ours is the spec's */
+	if (cb_err)
+		return;
+	err = elf_vaddr_offset(bin_path, addr, &off);
+	if (err) {
+		pr_err("usdt %s: the probe's address 0x%llx is in no executable segment of %s\n",
+		       cb_spec->target, (unsigned long long)addr, bin_path);
+		cb_err = err;
+		return;
+	}
+	v = realloc(cb_b->usdt, (cb_b->nusdt + 1) * sizeof(*v));
+	if (!v) {
+		cb_err = -ENOMEM;
+		return;
+	}
+	cb_b->usdt = v;
+	l = &v[cb_b->nusdt];
+	memset(l, 0, sizeof(*l));
+	l->func = strdup(cb_spec->func);
+	l->target = strdup(cb_spec->target);
+	l->path = strdup(bin_path);
+	l->offset = off;
+	/* the semaphore is the probe's binary's, where libbcc found it */
+	if (!strcmp(bin_path, cb_probe->bin_path))
+		l->ref_ctr = cb_probe->semaphore_offset;
+	l->pid = cb_spec->pid;
+	cb_b->nusdt++;
+	if (!l->func || !l->target || !l->path)
+		cb_err = -ENOMEM;
+	else
+		cb_err = deps_add(cb_deps, bin_path);
+}
+
+static void *context_open(const struct usdt_spec *s)
+{
+	void *ctx;
+
+	if (s->pid)
+		ctx = usdt.new_frompid(s->pid, s->binary[0] ? s->binary : NULL);
+	else
+		ctx = usdt.new_frompath(s->binary);
+	if (ctx)
+		return ctx;
+	if (s->pid && kill(s->pid, 0) && errno == ESRCH)
+		pr_err("usdt %s: there is no process %d\n", s->target, s->pid);
+	else if (s->binary[0])
+		pr_err("usdt %s: %s has no USDT probes (no .note.stapsdt ELF notes; see readelf -n)\n",
+		       s->target, s->binary);
+	else
+		pr_err("usdt %s: libbcc found no USDT probes in process %d\n",
+		       s->target, s->pid);
+	return NULL;
+}
+
+static int spec_generate(const struct usdt_spec *s, void *ctx, struct bpfrun *b,
+			 struct image_deps *deps)
+{
+	const struct probe *p;
+
+	probes_free();
+	cb_err = 0;
+	usdt.foreach(ctx, probe_cb);
+	if (cb_err)
+		return cb_err;
+	p = probe_find(s);
+	if (!p)
+		return -ENOENT;
+	if (p->semaphore && !s->pid) {
+		/* libbcc 0.26 enables such probes only in a process */
+		pr_err("usdt %s: the probe has a semaphore, which libbcc sets only in a process: give its PID (-p PID)\n",
+		       s->target);
+		return -EOPNOTSUPP;
+	}
+	if (usdt.enable(ctx, p->provider, p->name, s->func)) {
+		pr_err("usdt %s: libbcc cannot enable %s:%s for %s%s\n",
+		       s->target, p->provider, p->name, s->func,
+		       s->pid && kill(s->pid, 0) ? ": the process has exited" :
+						   "");
+		return -EINVAL;
+	}
+	pr_info("usdt %s: %s:%s in %s%s\n", s->target, p->provider, p->name,
+		p->bin_path, p->semaphore ? ", with a semaphore" : "");
+	cb_b = b;
+	cb_spec = s;
+	cb_probe = p;
+	cb_deps = deps;
+	usdt.foreach_uprobe(ctx, uprobe_cb);
+	return cb_err;
+}
+
+int usdt_generate(const struct usdt_set *set, struct bpfrun *b,
+		  struct image_deps *deps, char **text)
+{
+	const char *args;
+	void **ctxs;
+	size_t i, n = 0;
+	int err;
+
+	*text = NULL;
+	err = usdt_load();
+	if (err)
+		return err;
+	ctxs = calloc(set->n, sizeof(*ctxs));
+	if (!ctxs)
+		return -ENOMEM;
+	for (i = 0; i < set->n && !err; i++) {
+		ctxs[i] = context_open(&set->v[i]);
+		if (!ctxs[i]) {
+			err = -ENOENT;
+			break;
+		}
+		n++;
+		err = spec_generate(&set->v[i], ctxs[i], b, deps);
+	}
+	if (!err) {
+		args = usdt.genargs(ctxs, n);
+		if (!args) {
+			pr_err("libbcc cannot make the code that reads the USDT probes' arguments\n");
+			err = -EINVAL;
+		} else if (!(*text = strdup(args))) {
+			err = -ENOMEM;
+		}
+	}
+	/* in a process, libbcc's enable set the semaphores: closing unsets */
+	for (i = 0; i < n; i++)
+		usdt.close(ctxs[i]);
+	free(ctxs);
+	probes_free();
+	return err;
+}
