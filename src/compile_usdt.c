@@ -11,6 +11,8 @@
 #include <bcc/bcc_usdt.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <gelf.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +158,50 @@ static const struct probe *probe_find(const struct usdt_spec *s)
 	return NULL;
 }
 
+/*
+ * libbcc 0.26 enables a probe with a semaphore only in a process, whose
+ * semaphore it sets through /proc/PID/mem; we need none of that, the
+ * kernel sets it where the uprobe is (ref_ctr_offset). For a binary that
+ * is not position independent (ET_EXEC, python3.11 is) the code libbcc
+ * writes does not depend on the process: its addresses are the binary's
+ * own. So this child stands in as the process, with a scratch page where
+ * the semaphore would be for libbcc to write to. Its paths then start
+ * with /proc/OURPID/root: that is taken off again.
+ */
+static bool self_ctx;
+
+static const char *self_strip(const char *path)
+{
+	char prefix[64];
+	size_t n;
+
+	if (!self_ctx)
+		return path;
+	n = snprintf(prefix, sizeof(prefix), "/proc/%d/root/", getpid());
+	return strncmp(path, prefix, n) ? path : path + n - 1;
+}
+
+static void *self_open(const struct usdt_spec *s, const struct probe *p)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *want = (void *)(uintptr_t)(p->semaphore & ~(page - 1)), *got;
+
+	if (elf_type(s->binary) != ET_EXEC) {
+		pr_err("usdt %s: the probe has a semaphore, and %s is position independent: libbcc makes its code only for a process: give its PID (-p PID)\n",
+		       s->target, s->binary);
+		return NULL;
+	}
+	got = mmap(want, page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (got != want) {
+		pr_err("usdt %s: the probe has a semaphore at 0x%llx, where the compile cannot stand in for a process: give a PID (-p PID)\n",
+		       s->target, p->semaphore);
+		return NULL;
+	}
+	self_ctx = true;
+	return usdt.new_frompid(getpid(), s->binary);
+}
+
 /* The places libbcc found for the one probe enabled in a context. */
 static struct bpfrun *cb_b;
 static const struct usdt_spec *cb_spec;
@@ -173,6 +219,7 @@ static void uprobe_cb(const char *bin_path, const char *func,
 	(void)pid;	/* ours is the spec's */
 	if (cb_err)
 		return;
+	bin_path = self_strip(bin_path);
 	err = elf_vaddr_offset(bin_path, addr, &off);
 	if (err) {
 		pr_err("usdt %s: the probe's address 0x%llx is in no executable segment of %s\n",
@@ -193,7 +240,7 @@ static void uprobe_cb(const char *bin_path, const char *func,
 	l->path = strdup(bin_path);
 	l->offset = off;
 	/* the semaphore is the probe's binary's, where libbcc found it */
-	if (!strcmp(bin_path, cb_probe->bin_path))
+	if (!strcmp(bin_path, self_strip(cb_probe->bin_path)))
 		l->ref_ctr = cb_probe->semaphore_offset;
 	l->pid = cb_spec->pid;
 	cb_b->nusdt++;
@@ -224,26 +271,41 @@ static void *context_open(const struct usdt_spec *s)
 	return NULL;
 }
 
-static int spec_generate(const struct usdt_spec *s, void *ctx, struct bpfrun *b,
-			 struct image_deps *deps)
+static int probes_read(void *ctx)
 {
-	const struct probe *p;
-
 	probes_free();
 	cb_err = 0;
 	usdt.foreach(ctx, probe_cb);
-	if (cb_err)
-		return cb_err;
+	return cb_err;
+}
+
+/* *@ctx may be replaced by the one made for a probe with a semaphore. */
+static int spec_generate(const struct usdt_spec *s, void **ctx,
+			 struct bpfrun *b, struct image_deps *deps)
+{
+	const struct probe *p;
+	int err;
+
+	self_ctx = false;
+	err = probes_read(*ctx);
+	if (err)
+		return err;
 	p = probe_find(s);
 	if (!p)
 		return -ENOENT;
 	if (p->semaphore && !s->pid) {
-		/* libbcc 0.26 enables such probes only in a process */
-		pr_err("usdt %s: the probe has a semaphore, which libbcc sets only in a process: give its PID (-p PID)\n",
-		       s->target);
-		return -EOPNOTSUPP;
+		usdt.close(*ctx);
+		*ctx = self_open(s, p);
+		if (!*ctx)
+			return -EOPNOTSUPP;
+		err = probes_read(*ctx);
+		if (err)
+			return err;
+		p = probe_find(s);
+		if (!p)
+			return -ENOENT;
 	}
-	if (usdt.enable(ctx, p->provider, p->name, s->func)) {
+	if (usdt.enable(*ctx, p->provider, p->name, s->func)) {
 		pr_err("usdt %s: libbcc cannot enable %s:%s for %s%s\n",
 		       s->target, p->provider, p->name, s->func,
 		       s->pid && kill(s->pid, 0) ? ": the process has exited" :
@@ -251,12 +313,13 @@ static int spec_generate(const struct usdt_spec *s, void *ctx, struct bpfrun *b,
 		return -EINVAL;
 	}
 	pr_info("usdt %s: %s:%s in %s%s\n", s->target, p->provider, p->name,
-		p->bin_path, p->semaphore ? ", with a semaphore" : "");
+		self_strip(p->bin_path),
+		p->semaphore ? ", with a semaphore" : "");
 	cb_b = b;
 	cb_spec = s;
 	cb_probe = p;
 	cb_deps = deps;
-	usdt.foreach_uprobe(ctx, uprobe_cb);
+	usdt.foreach_uprobe(*ctx, uprobe_cb);
 	return cb_err;
 }
 
@@ -282,7 +345,9 @@ int usdt_generate(const struct usdt_set *set, struct bpfrun *b,
 			break;
 		}
 		n++;
-		err = spec_generate(&set->v[i], ctxs[i], b, deps);
+		err = spec_generate(&set->v[i], &ctxs[i], b, deps);
+		if (!ctxs[i])
+			n--;
 	}
 	if (!err) {
 		args = usdt.genargs(ctxs, n);

@@ -147,3 +147,21 @@ int elf_vaddr_offset(const char *path, unsigned long long vaddr,
 	close(fd);
 	return err;
 }
+
+int elf_type(const char *path)
+{
+	GElf_Ehdr eh;
+	Elf *e = NULL;
+	int fd, type;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	type = e && gelf_getehdr(e, &eh) ? eh.e_type : -ENOEXEC;
+	elf_end(e);
+	close(fd);
+	return type;
+}

@@ -165,6 +165,8 @@ int elf_sym_offset(const char *path, const char *sym, unsigned long long *off);
 /* File offset of virtual address @vaddr in an executable segment of @path. */
 int elf_vaddr_offset(const char *path, unsigned long long vaddr,
 		     unsigned long long *off);
+/* ET_EXEC, ET_DYN, ... of @path, or -errno. */
+int elf_type(const char *path);
 
 #define NR_PROG_TYPES 32	/* enough for the types the attach kinds use */
 struct bpfrun_func {
