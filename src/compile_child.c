@@ -675,6 +675,13 @@ int child_compile(int sock, const char *path,
 		err = copy_btf(&b);
 	if (!err)
 		err = copy_functions(&b, m);
+	for (i = 0; !err && usdt && i < usdt->n; i++) {
+		if (!func_find(&b, usdt->v[i].func)) {
+			pr_err("%s: no function %s in the program, for usdt %s\n",
+			       path, usdt->v[i].func, usdt->v[i].target);
+			return ENOENT;
+		}
+	}
 	compile_dir(h, dir, sizeof(dir));
 	if (!err)
 		err = read_deps(depfd, dir, &deps);

@@ -145,6 +145,11 @@ static const struct probe *probe_find(const struct usdt_spec *s)
 	}
 	if (n == 1)
 		return found;
+	if (!nprobes) {
+		pr_err("usdt %s: %s has no USDT probes (no .note.stapsdt ELF notes; see readelf -n)\n",
+		       s->target, s->binary[0] ? s->binary : "the process");
+		return NULL;
+	}
 	list = probe_list();
 	if (n)
 		pr_err("usdt %s: more than one provider has a probe %s: give PROVIDER (the probes: %s)\n",
