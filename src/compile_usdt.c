@@ -332,8 +332,9 @@ int usdt_generate(const struct usdt_set *set, struct bpfrun *b,
 		  struct image_deps *deps, char **text)
 {
 	const char *args;
+	size_t i, n = 0, len = 0;
+	FILE *m = NULL;
 	void **ctxs;
-	size_t i, n = 0;
 	int err;
 
 	*text = NULL;
@@ -354,14 +355,28 @@ int usdt_generate(const struct usdt_set *set, struct bpfrun *b,
 		if (!ctxs[i])
 			n--;
 	}
-	if (!err) {
-		args = usdt.genargs(ctxs, n);
+	/*
+	 * A context at a time: libbcc writes a probe once for all the
+	 * contexts it is given, though each function needs its own copy.
+	 */
+	m = err ? NULL : open_memstream(text, &len);
+	if (!err && !m)
+		err = -ENOMEM;
+	for (i = 0; m && !err && i < n; i++) {
+		args = usdt.genargs(&ctxs[i], 1);
 		if (!args) {
-			pr_err("libbcc cannot make the code that reads the USDT probes' arguments\n");
+			pr_err("usdt %s: libbcc cannot make the code that reads the probe's arguments\n",
+			       set->v[i].target);
 			err = -EINVAL;
-		} else if (!(*text = strdup(args))) {
-			err = -ENOMEM;
+		} else {
+			fputs(args, m);
 		}
+	}
+	if (m && fclose(m) && !err)
+		err = -ENOMEM;
+	if (err) {
+		free(*text);
+		*text = NULL;
 	}
 	/* in a process, libbcc's enable set the semaphores: closing unsets */
 	for (i = 0; i < n; i++)

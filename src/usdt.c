@@ -311,8 +311,9 @@ int attach_usdt(struct bpfrun *b, struct bpfrun_func *f, enum bpfrun_kind kind,
 		return err;
 	}
 	if (!n) {
-		pr_err("%s: no USDT probe %s was given for %s when the program was opened\n",
-		       b->path, target && *target ? target : "", f->name);
+		pr_err("%s: no USDT probe%s%s was given for %s when the program was opened\n",
+		       b->path, target && *target ? " " : "",
+		       target && *target ? target : "", f->name);
 		return -ENOENT;
 	}
 	return 0;

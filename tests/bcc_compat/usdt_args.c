@@ -32,6 +32,16 @@ int on_number(struct pt_regs *ctx)
 	return 0;
 }
 
+/* a second function on the same probe: each has its own argument code */
+int on_number_again(struct pt_regs *ctx)
+{
+	int v = 0;
+
+	if (bpf_usdt_readarg(1, ctx, &v) == 0)
+		count(v);
+	return 0;
+}
+
 int on_negative(struct pt_regs *ctx)
 {
 	long long big = 0;
