@@ -50,6 +50,9 @@ const struct attach_kind attach_kinds[BPFRUN_NR_KINDS] = {
 	[BPFRUN_PERF_EVENT] = { "perf_event", NULL, NULL, NULL,
 				BPF_PROG_TYPE_PERF_EVENT, NULL, 0,
 				attach_perf_event },
+	/* uprobes where libbcc found the probes given at open */
+	[BPFRUN_USDT] = { "usdt", NULL, NULL, NULL, BPF_PROG_TYPE_KPROBE,
+			  "uprobe", 0, attach_usdt },
 };
 
 /* "t:sys*" -> "tracepoint:sys*": the kinds' short names. */
@@ -378,6 +381,15 @@ int bpfrun_attach_auto(struct bpfrun *b)
 	size_t i;
 
 	for (i = 0; i < b->nfuncs; i++) {
+		/* as bcc's BPF(usdt_contexts=) attaches what it compiled for */
+		if (func_has_usdt(b, &b->funcs[i])) {
+			err = attach_usdt(b, &b->funcs[i], BPFRUN_USDT, NULL,
+					  &req);
+			if (err)
+				return err;
+			n++;
+			continue;
+		}
 		err = bpfrun_prefix_parse(b->funcs[i].name, &kind, target,
 					  sizeof(target));
 		if (err == -ENOENT)

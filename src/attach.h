@@ -45,6 +45,16 @@ int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
 int attach_perf_event(struct bpfrun *b, struct bpfrun_func *f,
 		      enum bpfrun_kind kind, const char *target,
 		      const struct attach_req *req);
+/* usdt.c: the uprobes of the USDT probes given at open */
+int attach_usdt(struct bpfrun *b, struct bpfrun_func *f, enum bpfrun_kind kind,
+		const char *target, const struct attach_req *req);
+bool func_has_usdt(const struct bpfrun *b, const struct bpfrun_func *f);
+/*
+ * A binary as uprobes find it (a path, a library, a command), its absolute
+ * path in @buf; *@how says where it was found. -ESRCH: no process @pid.
+ */
+int uprobe_resolve_binary(const char *name, int pid, char *buf, size_t len,
+			  const char **how);
 int attach_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
 		      enum bpfrun_kind kind, const char *target,
 		      const struct attach_req *req);

@@ -75,7 +75,7 @@ static int find_in_maps(const char *name, int pid, char *buf, size_t len)
 	return err;
 }
 
-static int resolve_binary(const char *name, int pid, char *buf, size_t len,
+int uprobe_resolve_binary(const char *name, int pid, char *buf, size_t len,
 			  const char **how)
 {
 	int err;
@@ -226,7 +226,7 @@ int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
 	}
 	snprintf(bin, sizeof(bin), "%.*s", (int)(colon - target), target);
 	sym = colon + 1;
-	err = resolve_binary(bin, req->pid, path, sizeof(path), &how);
+	err = uprobe_resolve_binary(bin, req->pid, path, sizeof(path), &how);
 	if (err == -ESRCH) {
 		pr_err("%s %s: there is no process %d\n", k->name, target,
 		       req->pid);
@@ -248,7 +248,7 @@ int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
 					     req->pid);
 	err = elf_sym_offset(path, sym, &off);
 	if (err == -ENOENT && merged_into_libc(path) &&
-	    !resolve_binary("c", req->pid, libc, sizeof(libc), &how_c) &&
+	    !uprobe_resolve_binary("c", req->pid, libc, sizeof(libc), &how_c) &&
 	    !elf_sym_offset(libc, sym, &off)) {
 		pr_info("%s is in %s: %s is a stub since glibc 2.34\n", sym,
 			libc, path);

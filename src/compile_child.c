@@ -522,11 +522,47 @@ static int child_print(enum bpfrun_print_level level, const char *fmt,
 #endif
 #endif
 
+/*
+ * With USDT probes the program's text is libbcc's argument code and then
+ * the source (libbcc rewrites the main file only, and the calls it makes
+ * of bpf_usdt_readarg() name that code): in a memfd, "#line" making
+ * clang's messages name the source's own lines.
+ */
+static int usdt_source(const char *path, const struct usdt_set *set,
+		       struct bpfrun *b, struct image_deps *deps, char *out,
+		       size_t len)
+{
+	char *args = NULL, *src = NULL;
+	size_t n;
+	int fd, err;
+
+	err = usdt_generate(set, b, deps, &args);
+	if (!err)
+		err = read_whole(path, MAX_SOURCE, &src, &n);
+	fd = err ? -1 : memfd_create("bpfrun-usdt", MFD_CLOEXEC);
+	if (!err && fd < 0)
+		err = -errno;
+	if (!err && (dprintf(fd, "%s\n#line 1 \"%s\"\n", args, path) < 0 ||
+		     write(fd, src, n) != (ssize_t)n))
+		err = -EIO;
+	free(args);
+	free(src);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	snprintf(out, len, "/proc/self/fd/%d", fd);
+	return 0;
+}
+
 /* The child: returns a positive errno for its exit status. */
 int child_compile(int sock, const char *path,
 			 const char *const *cflags, size_t ncflags,
-			 const struct headers_choice *h)
+			 const struct headers_choice *h,
+			 const struct usdt_set *usdt)
 {
+	char main_path[PATH_MAX];
 	char dir[PATH_MAX], incl[PATH_MAX + 2], depf[64], subdef[64];
 	/* what newer kernel headers trip in clang 14: not the program's fault */
 	static const char *const quiet[] = { "-Wno-duplicate-decl-specifier",
@@ -596,9 +632,16 @@ int child_compile(int sock, const char *path,
 		argv[n++] = subdef;
 	}
 
+	snprintf(main_path, sizeof(main_path), "%s", path);
+	if (usdt && usdt->n) {
+		err = usdt_source(path, usdt, &b, &deps, main_path,
+				  sizeof(main_path));
+		if (err)
+			return -err;
+	}
 	small_kallsyms();
 	cfd = stderr_catch(&saved);
-	m = bcc.create_c(path, 0, argv, n, true, NULL);
+	m = bcc.create_c(main_path, 0, argv, n, true, NULL);
 	if (!m && subfd >= 0) {
 		/* a type it reaches in a way the subset did not see */
 		stderr_release(cfd, saved, path, &said, false);
@@ -609,7 +652,7 @@ int child_compile(int sock, const char *path,
 		if (ftruncate(depfd, 0))
 			return errno;
 		cfd = stderr_catch(&saved);
-		m = bcc.create_c(path, 0, argv, n, true, NULL);
+		m = bcc.create_c(main_path, 0, argv, n, true, NULL);
 	}
 	stderr_release(cfd, saved, path, &said, true);
 	if (!m && said.map_failed) {
@@ -632,6 +675,13 @@ int child_compile(int sock, const char *path,
 		err = copy_btf(&b);
 	if (!err)
 		err = copy_functions(&b, m);
+	for (i = 0; !err && usdt && i < usdt->n; i++) {
+		if (!func_find(&b, usdt->v[i].func)) {
+			pr_err("%s: no function %s in the program, for usdt %s\n",
+			       path, usdt->v[i].func, usdt->v[i].target);
+			return ENOENT;
+		}
+	}
 	compile_dir(h, dir, sizeof(dir));
 	if (!err)
 		err = read_deps(depfd, dir, &deps);

@@ -129,10 +129,47 @@ out:
 	return err;
 }
 
+int elf_vaddr_offset(const char *path, unsigned long long vaddr,
+		     unsigned long long *off)
+{
+	Elf *e = NULL;
+	int fd, err;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	err = e && elf_kind(e) == ELF_K_ELF ? vaddr_to_offset(e, vaddr, off) :
+					      -ENOEXEC;
+	elf_end(e);
+	close(fd);
+	return err;
+}
+
+int elf_type(const char *path)
+{
+	GElf_Ehdr eh;
+	Elf *e = NULL;
+	int fd, type;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	type = e && gelf_getehdr(e, &eh) ? eh.e_type : -ENOEXEC;
+	elf_end(e);
+	close(fd);
+	return type;
+}
+
 /*
  * Every function @path defines (from symtab and dynsym: one in both comes
- * twice), with its file offset: an IFUNC at the implementation in use here, or left
- * out when that cannot be told. Stops at the first non-zero @fn returns.
+ * twice), with its file offset: an IFUNC at the implementation in use
+ * here, or left out when that cannot be told. Stops at the first non-zero @fn returns.
  */
 int elf_funcs(const char *path, elf_func_fn fn, void *ctx)
 {
