@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # What bench/bcc_corpus/run.py makes the system do while a program is
 # attached: execs, opens, stats, reads and writes, syncs, signals,
-# threads, name lookups, TCP connections on loopback, mallocs and
+# a chown, threads, name lookups, TCP connections on loopback, mallocs and
 # strlens, sleeps and context switches. About two seconds.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -13,6 +13,7 @@ for i in 1 2 3; do
 	head -c 65536 /dev/urandom >"$tmp/f"
 	dd if="$tmp/f" of="$tmp/g" bs=4k conv=fsync status=none
 	sync
+	chown 65534 "$tmp/g"	# a capability check (CAP_CHOWN)
 	kill -0 $$
 	/bin/sh -c 'exit 3'
 	/usr/bin/python3.11 - <<'PY'
