@@ -53,6 +53,10 @@ const struct attach_kind attach_kinds[BPFRUN_NR_KINDS] = {
 	/* uprobes where libbcc found the probes given at open */
 	[BPFRUN_USDT] = { "usdt", NULL, NULL, NULL, BPF_PROG_TYPE_KPROBE,
 			  "uprobe", 0, attach_usdt },
+	[BPFRUN_KFUNC] = { "kfunc", NULL, NULL, "kfunc__", BPF_PROG_TYPE_TRACING,
+			   NULL, 0, attach_kfunc },
+	[BPFRUN_KRETFUNC] = { "kretfunc", NULL, NULL, "kretfunc__",
+			      BPF_PROG_TYPE_TRACING, NULL, 1, attach_kfunc },
 };
 
 /* "t:sys*" -> "tracepoint:sys*": the kinds' short names. */
@@ -372,6 +376,25 @@ int bpfrun_attach(struct bpfrun *b, enum bpfrun_kind kind, const char *func,
 	return bpfrun_attach_opts(b, kind, func, target, NULL);
 }
 
+/*
+ * kprobe__sys_clone on a kernel whose syscall functions are
+ * __x64_sys_clone: bcc's auto-attach renames a syscall's function to this
+ * kernel's prefix (fix_syscall_fnname()), so bcc's own examples written
+ * for older kernels attach; the same here.
+ */
+static void fix_syscall_name(char *target, size_t len)
+{
+	const char *sc = strncmp(target, "sys_", 4) ? syscall_name(target) :
+						     target + 4;
+	char real[256];
+
+	if (sc && *sc && !syscall_symbol(NULL, sc, real, sizeof(real)) &&
+	    strcmp(real, target)) {
+		pr_info("%s is %s in this kernel\n", target, real);
+		snprintf(target, len, "%s", real);
+	}
+}
+
 int bpfrun_attach_auto(struct bpfrun *b)
 {
 	const struct attach_req req = { 0 };
@@ -399,6 +422,8 @@ int bpfrun_attach_auto(struct bpfrun *b)
 			       b->path, b->funcs[i].name);
 			return err;
 		}
+		if (kind == BPFRUN_KPROBE || kind == BPFRUN_KRETPROBE)
+			fix_syscall_name(target, sizeof(target));
 		err = attach_kinds[kind].attach(b, &b->funcs[i], kind, target, &req);
 		if (err)
 			return err;
@@ -415,6 +440,66 @@ bool is_pattern(const char *t)
 	return strpbrk(t, "*?[") || (n > 2 && t[0] == '/' && t[n - 1] == '/');
 }
 
+/*
+ * bcc's patterns are Python's regular expressions; POSIX's have no \d, \w
+ * or \s (bcc's own tools use them: "^finish_task_switch\.isra\.\d$").
+ * Those become classes, inside brackets too; the rest is the same in both
+ * for the names matched here. The result is anchored: "^(...)$".
+ */
+static char *python_re_to_posix(const char *re, size_t n)
+{
+	static const struct {
+		char c;
+		const char *out, *in;	/* outside and inside brackets */
+	} cls[] = {
+		{ 'd', "[0-9]", "0-9" },
+		{ 'D', "[^0-9]", NULL },
+		{ 'w', "[[:alnum:]_]", "[:alnum:]_" },
+		{ 'W', "[^[:alnum:]_]", NULL },
+		{ 's', "[[:space:]]", "[:space:]" },
+		{ 'S', "[^[:space:]]", NULL },
+	};
+	size_t i, k, len = 0, cap = 16 * n + 8;
+	char *out = malloc(cap);
+	bool in = false;
+
+	if (!out)
+		return NULL;
+	out[len++] = '^';
+	out[len++] = '(';
+	for (i = 0; i < n; i++) {
+		const char *rep = NULL;
+
+		if (re[i] == '\\' && i + 1 < n) {
+			for (k = 0; k < ARRAY_SIZE(cls); k++)
+				if (re[i + 1] == cls[k].c)
+					rep = in ? cls[k].in : cls[k].out;
+			if (rep) {
+				len += sprintf(out + len, "%s", rep);
+				i++;
+				continue;
+			}
+			out[len++] = re[i++];
+		} else if (re[i] == '[' && !in) {
+			in = true;
+			out[len++] = re[i];
+			/* "[]...]" and "[^]...]": that ] is a member */
+			if (i + 1 < n && re[i + 1] == '^')
+				out[len++] = re[++i];
+			if (i + 1 < n && re[i + 1] == ']')
+				out[len++] = re[++i];
+			continue;
+		} else if (re[i] == ']' && in) {
+			in = false;
+		}
+		out[len++] = re[i];
+	}
+	out[len++] = ')';
+	out[len++] = '$';
+	out[len] = '\0';
+	return out;
+}
+
 int pattern_init(struct name_pattern *p, const char *what, const char *t)
 {
 	size_t n = strlen(t);
@@ -427,7 +512,8 @@ int pattern_init(struct name_pattern *p, const char *what, const char *t)
 		return 0;
 	}
 	/* the whole name, as bcc's re.fullmatch() */
-	if (asprintf(&re, "^(%.*s)$", (int)(n - 2), t + 1) < 0)
+	re = python_re_to_posix(t + 1, n - 2);
+	if (!re)
 		return -ENOMEM;
 	err = regcomp(&p->re, re, REG_EXTENDED | REG_NOSUB);
 	free(re);

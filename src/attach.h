@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the attach kinds (attach.c holds the table; attach_kprobe.c,
- * attach_uprobe.c and attach_perf.c the kinds that need more than a few
- * lines). Not part of the library's surface.
+ * attach_uprobe.c, attach_perf.c and attach_kfunc.c the kinds that need
+ * more than a few lines). Not part of the library's surface.
  */
 #ifndef BPFRUN_ATTACH_H
 #define BPFRUN_ATTACH_H
@@ -55,6 +55,9 @@ bool func_has_usdt(const struct bpfrun *b, const struct bpfrun_func *f);
  */
 int uprobe_resolve_binary(const char *name, int pid, char *buf, size_t len,
 			  const char **how);
+int attach_kfunc(struct bpfrun *b, struct bpfrun_func *f,
+		 enum bpfrun_kind kind, const char *target,
+		 const struct attach_req *req);
 int attach_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
 		      enum bpfrun_kind kind, const char *target,
 		      const struct attach_req *req);

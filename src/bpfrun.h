@@ -51,6 +51,8 @@ enum bpfrun_kind {
 	BPFRUN_URETPROBE,
 	BPFRUN_PERF_EVENT,	/* sampling: bcc's attach_perf_event() */
 	BPFRUN_USDT,		/* the probes given at open (bpfrun_opts.usdt) */
+	BPFRUN_KFUNC,		/* fentry: bcc's KFUNC_PROBE() */
+	BPFRUN_KRETFUNC,	/* fexit: KRETFUNC_PROBE() */
 	BPFRUN_NR_KINDS,
 };
 

@@ -408,6 +408,10 @@ int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type);
 int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
 		    enum bpf_prog_type type, const struct bpf_insn *insns,
 		    size_t n);
+/* Load @f as a tracing program of @at (fentry, fexit) on BTF id @btf_id:
+ * a load per target, the fd the caller's. */
+int func_load_tracing(struct bpfrun *b, struct bpfrun_func *f,
+		      enum bpf_attach_type at, int btf_id);
 /*
  * ctx_remap.c: a copy of @f's instructions where every load through the
  * context pointer at offset @from (any size up to 8 bytes) loads at @to

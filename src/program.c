@@ -277,11 +277,12 @@ int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type)
 	return func_load_insns(b, f, type, type, f->insns, f->ninsns);
 }
 
-int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
-		    enum bpf_prog_type type, const struct bpf_insn *insns,
-		    size_t n)
+static int load(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
+		enum bpf_prog_type type, const struct bpf_insn *insns, size_t n,
+		enum bpf_attach_type at, int btf_id)
 {
-	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = at,
+		    .attach_btf_id = btf_id);
 	char *log;
 	int fd, err;
 
@@ -320,6 +321,20 @@ int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
 	if (slot != FD_SLOT_NONE)
 		f->fd[slot] = fd;
 	return fd;
+}
+
+int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
+		    enum bpf_prog_type type, const struct bpf_insn *insns,
+		    size_t n)
+{
+	return load(b, f, slot, type, insns, n, 0, 0);
+}
+
+int func_load_tracing(struct bpfrun *b, struct bpfrun_func *f,
+		      enum bpf_attach_type at, int btf_id)
+{
+	return load(b, f, FD_SLOT_NONE, BPF_PROG_TYPE_TRACING, f->insns,
+		    f->ninsns, at, btf_id);
 }
 
 /*

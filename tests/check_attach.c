@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "attach.h"
 #include "internal.h"
 #include "suites.h"
 
@@ -61,8 +62,45 @@ START_TEST(test_kind_names)
 						     &kind), 0);
 		ck_assert_int_eq(kind, i);
 	}
-	ck_assert_int_eq(bpfrun_kind_by_name("kfunc", &kind), -ENOENT);
+	ck_assert_int_eq(bpfrun_kind_by_name("lsm", &kind), -ENOENT);
 	ck_assert_str_eq(bpfrun_kind_name(BPFRUN_URETPROBE), "uretprobe");
+}
+END_TEST
+
+/* bcc's regexes are Python's: \d, \w, \s work, anchored to the whole name */
+START_TEST(test_pattern_python_re)
+{
+	static const struct {
+		const char *pat, *name;
+		bool match;
+	} cases[] = {
+		{ "/^finish_task_switch$|^finish_task_switch\\.isra\\.\\d$/",
+		  "finish_task_switch.isra.0", true },
+		{ "/^finish_task_switch$|^finish_task_switch\\.isra\\.\\d$/",
+		  "finish_task_switch", true },
+		{ "/^finish_task_switch$|^finish_task_switch\\.isra\\.\\d$/",
+		  "finish_task_switch.isra.x", false },
+		{ "/vfs_\\w+/", "vfs_read", true },
+		{ "/vfs_\\w+/", "vfs_read.cold", false },
+		{ "/vfs_read/", "vfs_readv", false },	/* the whole name */
+		{ "/x[\\d_]y/", "x7y", true },		/* inside brackets */
+		{ "/x[\\d_]y/", "x_y", true },
+		{ "/x[\\d_]y/", "xay", false },
+		{ "/a\\Db/", "a-b", true },
+		{ "/a\\Db/", "a1b", false },
+		{ "/[]x]+/", "]x]", true },
+		{ "vfs_*", "vfs_write", true },		/* a glob */
+	};
+	struct name_pattern p;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ck_assert_int_eq(pattern_init(&p, "kprobe", cases[i].pat), 0);
+		ck_assert_msg(pattern_match(&p, cases[i].name) == cases[i].match,
+			      "%s on %s", cases[i].pat, cases[i].name);
+		pattern_free(&p);
+	}
+	ck_assert_int_eq(pattern_init(&p, "kprobe", "/a(/"), -EINVAL);
 }
 END_TEST
 
@@ -109,6 +147,7 @@ Suite *make_attach_suite(void)
 	tcase_add_test(tc, test_prefixes);
 	tcase_add_test(tc, test_prefix_rejects);
 	tcase_add_test(tc, test_kind_names);
+	tcase_add_test(tc, test_pattern_python_re);
 	tcase_add_test(tc, test_reads_ctx);
 	suite_add_tcase(s, tc);
 	return s;

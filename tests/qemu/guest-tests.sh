@@ -643,8 +643,10 @@ check_fchmodsnoop() {
 # bcc_compat: bcc's attach forms through bpfrun FILE.c, with the programs of
 # tests/bcc_compat: a kprobe pattern (event_re=) attaching every vfs_read*
 # function and a kretprobe pattern, counted while we read files; a regex
-# matching whole names; a pattern matching nothing; a real kretprobe on openat giving the values we caused
-# (the same check the host passes through the sys_exit fallback).
+# matching whole names; a pattern matching nothing; a real kretprobe on
+# openat giving the values we caused (the same check the host passes
+# through the sys_exit fallback); syscall__openat's arguments through a
+# real kprobe; KFUNC_PROBE/KRETFUNC_PROBE's results through fentry/fexit.
 check_bcc_compat() {
 	local n=bcc_compat progs=$srcdir/tests/bcc_compat rc=0 nprobes target
 	target=$builddir/tests/bcc_target
@@ -716,6 +718,36 @@ check_bcc_compat() {
 		fail $n.kretprobe "kretprobe on openat: exit $rc, not -2 x3 and -20 x7"
 		show "$work/kret.out" stdout
 		show "$work/kret.err" stderr
+	fi
+	# bcc's syscall__openat(ctx, dfd, filename, flags) on a real kprobe
+	begin
+	rc=0
+	timeout -k 5 "$tool_timeout" "$(tool_path bpfrun)" \
+		-k "syscall__openat:$(awk '$3 ~ /^(__x64_)?sys_openat$/ {print $3; exit}' /proc/kallsyms)" \
+		-c "$target open" "$progs/openat_args.c" \
+		</dev/null >"$work/args.out" 2>"$work/args.err" || rc=$?
+	if [ "$rc" = 0 ] &&
+		grep -qx 'path=/nonexistent/bpfrun-compat flags=0	3' "$work/args.out" &&
+		grep -qx 'path=/proc/self/exe flags=65536	7' "$work/args.out"; then
+		pass $n.syscall_args
+	else
+		fail $n.syscall_args "syscall__openat's arguments: exit $rc, not the paths and flags we opened with"
+		show "$work/args.out" stdout
+		show "$work/args.err" stderr
+	fi
+	# KFUNC_PROBE/KRETFUNC_PROBE (fentry, fexit) where the kernel has them
+	begin
+	rc=0
+	timeout -k 5 "$tool_timeout" "$(tool_path bpfrun)" \
+		-c "$target open" "$progs/kfunc_open.c" \
+		</dev/null >"$work/kfunc.out" 2>"$work/kfunc.err" || rc=$?
+	if [ "$rc" = 0 ] &&
+		grep -qx -- '-2	3' "$work/kfunc.out" && grep -qx -- '-20	7' "$work/kfunc.out"; then
+		pass $n.kfunc
+	else
+		fail $n.kfunc "KRETFUNC_PROBE on do_sys_openat2: exit $rc, not -2 x3 and -20 x7"
+		show "$work/kfunc.out" stdout
+		show "$work/kfunc.err" stderr
 	fi
 }
 
