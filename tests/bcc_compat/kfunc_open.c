@@ -22,7 +22,7 @@ KFUNC_PROBE(do_sys_openat2, int dfd, const char __user *filename)
 }
 
 KRETFUNC_PROBE(do_sys_openat2, int dfd, const char __user *filename,
-	       struct open_how *how, long ret)
+	       void *how, long ret)
 {
 	u64 zero = 0, *c;
 	s64 r = ret;
