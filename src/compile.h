@@ -24,4 +24,10 @@ int send_msg(int sock, unsigned tag, int fd, const char *text, size_t len);
 int child_compile(int sock, const char *path, const char *const *cflags,
 		  size_t ncflags, const struct headers_choice *h);
 
+/*
+ * btf_anchor.c: the text of the program at @path with its own structs,
+ * unions and enums made part of its BTF (malloc()ed), or -errno.
+ */
+int anchored_source(const char *path, char **out);
+
 #endif

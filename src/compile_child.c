@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,9 @@ static struct {
 	void *(*create_c)(const char *filename, unsigned flags,
 			  const char *cflags[], int ncflags, bool allow_rlimit,
 			  const char *dev_name);
+	void *(*create_string)(const char *text, unsigned flags,
+			       const char *cflags[], int ncflags,
+			       bool allow_rlimit, const char *dev_name);
 	void (*destroy)(void *m);
 	char *(*license)(void *m);
 	unsigned (*kern_version)(void *m);
@@ -68,6 +72,7 @@ static const struct {
 } bcc_syms[] = {
 #define SYM(field, sym) { #sym, offsetof(__typeof__(bcc), field) }
 	SYM(create_c, bpf_module_create_c),
+	SYM(create_string, bpf_module_create_c_from_string),
 	SYM(destroy, bpf_module_destroy),
 	SYM(license, bpf_module_license),
 	SYM(kern_version, bpf_module_kern_version),
@@ -162,9 +167,51 @@ static int copy_tables(struct bpfrun *b, void *m)
 }
 
 /*
+ * The id of the program's BTF that libbcc loaded into the kernel, for a
+ * program whose maps have none (a perf buffer alone): libbcc's C API does
+ * not give it, but its fd is the one BTF object this process holds (the
+ * child loads no other). 0 when there is not exactly one.
+ */
+static unsigned module_btf_id(void)
+{
+	char path[64], link[64];
+	unsigned id = 0, n = 0;
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	ssize_t len;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct bpf_btf_info info = { 0 };
+		__u32 ilen = sizeof(info);
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+		    fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, "anon_inode:btf") ||
+		    bpf_obj_get_info_by_fd(fd, &info, &ilen))
+			continue;
+		if (!n++ || info.id == id)
+			id = info.id;
+		else
+			id = 0;
+	}
+	closedir(d);
+	return id;
+}
+
+/*
  * The types libbcc gave its maps (what bpf_spin_lock and friends need), so
  * that our maps are made with the same: the type ids of each map and the
- * program's BTF, read back from the kernel.
+ * program's BTF, read back from the kernel. The BTF is kept even when no
+ * map has types: the runner decodes events by it (decode_btf.c).
  */
 static int copy_btf(struct bpfrun *b)
 {
@@ -188,6 +235,8 @@ static int copy_btf(struct bpfrun *b)
 		t->btf_value_type_id = info.btf_value_type_id;
 	}
 	if (!btf_id)
+		btf_id = module_btf_id();
+	if (!btf_id)
 		return 0;
 	btf = btf__load_from_kernel_by_id(btf_id);
 	raw = btf ? btf__raw_data(btf, &size) : NULL;
@@ -205,6 +254,15 @@ static int copy_btf(struct bpfrun *b)
 	for (i = 0; i < b->ntables; i++)
 		b->tables[i].btf_key_type_id = b->tables[i].btf_value_type_id = 0;
 	return 0;
+}
+
+/* libbcc compiles either as /virtual/main.c: the text is the file's, grown */
+static void *module_create(const char *path, const char *text,
+			   const char **argv, int n)
+{
+	if (text)
+		return bcc.create_string(text, 0, argv, n, true, NULL);
+	return bcc.create_c(path, 0, argv, n, true, NULL);
 }
 
 /* Map loads name libbcc's fds: an image names table indices instead. */
@@ -537,7 +595,7 @@ int child_compile(int sock, const char *path,
 	struct said said = { 0 };
 	int err, cfd, saved = -1, depfd, imgfd, subfd;
 	const char **argv;
-	char *img;
+	char *img, *text;
 	size_t i, n, len;
 	void *m;
 
@@ -596,9 +654,12 @@ int child_compile(int sock, const char *path,
 		argv[n++] = subdef;
 	}
 
+	/* without its types in BTF, events decode by libbcc's fields alone */
+	if (anchored_source(path, &text))
+		text = NULL;
 	small_kallsyms();
 	cfd = stderr_catch(&saved);
-	m = bcc.create_c(path, 0, argv, n, true, NULL);
+	m = module_create(path, text, argv, n);
 	if (!m && subfd >= 0) {
 		/* a type it reaches in a way the subset did not see */
 		stderr_release(cfd, saved, path, &said, false);
@@ -609,8 +670,9 @@ int child_compile(int sock, const char *path,
 		if (ftruncate(depfd, 0))
 			return errno;
 		cfd = stderr_catch(&saved);
-		m = bcc.create_c(path, 0, argv, n, true, NULL);
+		m = module_create(path, text, argv, n);
 	}
+	free(text);
 	stderr_release(cfd, saved, path, &said, true);
 	if (!m && said.map_failed) {
 		pr_err("%s: the program's maps cannot be created (libbcc's message above): check the table sizes and max_entries\n",

@@ -51,8 +51,7 @@ struct run {
 	bool show_all_printk;
 	struct out_table *outs;
 	size_t nouts;
-	struct dtype **known;	/* every table's key and leaf types */
-	size_t nknown;
+	struct dprog *types;	/* where every table's types come from */
 	const char *metrics_at;	/* --metrics=[ADDR:]PORT */
 	struct metrics *metrics;
 };
@@ -107,6 +106,20 @@ static inline bool map_is_shown(int type)
  * request cut the dump short (said on stderr).
  */
 int maps_print(struct run *r);
+
+/* runner_hist.c */
+struct map_entry {
+	void *key, *val;
+};
+/* The integer column "slot" of a struct key, or -1. */
+ssize_t hist_slot_col(const struct dcol *c, size_t n);
+/*
+ * Map @ti's @n entries as bcc's histograms: one, or one per section of a
+ * struct key with a slot. Reorders @e.
+ */
+void hist_print(struct run *r, const struct bpfrun_table_info *ti,
+		const struct dtype *k, const struct dtype *v,
+		struct map_entry *e, long n);
 
 /* runner_metrics.c: /metrics over HTTP, from a thread of libmicrohttpd's */
 struct metrics;
