@@ -18,6 +18,7 @@
 
 #include "arch.h"
 #include "btf_gen.h"
+#include "kmacros_generic.h"
 
 /* The kernel config, when the BTF is the running kernel's. */
 int read_kconfig(const char *release, struct sbuf *out, char *src,
@@ -132,6 +133,32 @@ static long btf_array_len(const struct btf *btf, const char *spec)
 	return -1;
 }
 
+/* One macro, unless this kernel has its name as an enumerator. */
+static void write_kmacro(struct gen *g, struct sbuf *b, const struct kmacro *m)
+{
+	size_t nlen = strcspn(m->name, "(");
+	char name[128];
+	long alen = -1;
+
+	snprintf(name, sizeof(name), "%.*s", (int)nlen, m->name);
+	if (ns_has(&g->km_enums, name)) {
+		sb_printf(b, "/* %s: an enumerator of this kernel */\n",
+			  name);
+		return;
+	}
+	if (m->btf)
+		alen = btf_array_len(g->btf, m->btf);
+	sb_printf(b, "#if !defined(%s)%s%s%s\n", name,
+		  m->cond ? " && (" : "", m->cond ? m->cond : "",
+		  m->cond ? ")" : "");
+	if (alen >= 0)
+		sb_printf(b, "#define %s %ld\n", m->name, alen);
+	else
+		sb_printf(b, "#define %s%s%s\n", m->name,
+			  *m->value ? " " : "", m->value);
+	sb_printf(b, "#endif\n");
+}
+
 int gen_write_kmacros(struct gen *g)
 {
 	static const char *const req_skip[] = { "NR_BITS" };
@@ -147,30 +174,10 @@ int gen_write_kmacros(struct gen *g)
 		      "#ifndef __BPFRUN_KMACROS_H__\n"
 		      "#define __BPFRUN_KMACROS_H__\n\n",
 		  arch_this()->machine);
-	for (i = 0; i < arch_this()->nkmacros; i++) {
-		const struct kmacro *m = &arch_this()->kmacros[i];
-		size_t nlen = strcspn(m->name, "(");
-		char name[128];
-		long alen = -1;
-
-		snprintf(name, sizeof(name), "%.*s", (int)nlen, m->name);
-		if (ns_has(&g->km_enums, name)) {
-			sb_printf(&b, "/* %s: an enumerator of this kernel */\n",
-				  name);
-			continue;
-		}
-		if (m->btf)
-			alen = btf_array_len(g->btf, m->btf);
-		sb_printf(&b, "#if !defined(%s)%s%s%s\n", name,
-			  m->cond ? " && (" : "", m->cond ? m->cond : "",
-			  m->cond ? ")" : "");
-		if (alen >= 0)
-			sb_printf(&b, "#define %s %ld\n", m->name, alen);
-		else
-			sb_printf(&b, "#define %s%s%s\n", m->name,
-				  *m->value ? " " : "", m->value);
-		sb_printf(&b, "#endif\n");
-	}
+	for (i = 0; i < arch_this()->nkmacros; i++)
+		write_kmacro(g, &b, &arch_this()->kmacros[i]);
+	for (i = 0; i < ARRAY_SIZE(kmacros_generic); i++)
+		write_kmacro(g, &b, &kmacros_generic[i]);
 
 	/* REQ_* block request flags: one bit per enum req_flag_bits entry. */
 	id = btf__find_by_name_kind(g->btf, "req_flag_bits", BTF_KIND_ENUM);
