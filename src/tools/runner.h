@@ -157,9 +157,14 @@ struct prom_map {
 void prom_name(char *out, size_t len, const char *in);
 void prom_help(FILE *f, const char *name, const char *help, const char *type);
 void prom_label_value(FILE *f, const char *s);
-/* What map @ti of @program becomes; kind PROM_NONE: not exported. */
+/*
+ * What map @ti of @program becomes, its key and value types @k and @v
+ * (dprog_map_types; taken over, NULL: not known); kind PROM_NONE: not
+ * exported.
+ */
 int prom_map_init(struct prom_map *pm, const struct bpfrun_table_info *ti,
-		  const char *program, const char *src);
+		  struct dtype *k, struct dtype *v, const char *program,
+		  const char *src);
 void prom_map_free(struct prom_map *pm);
 /* Its samples, read now: the number of entries read, or -errno. */
 long prom_map_write(FILE *f, const struct prom_map *pm);
