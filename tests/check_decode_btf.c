@@ -221,6 +221,43 @@ START_TEST(test_event_twins)
 }
 END_TEST
 
+/* Signed enums, 64-bit ones and enum bitfields: the name read back. */
+START_TEST(test_enums)
+{
+	struct btf *btf = btf__new_empty();
+	unsigned char all[8], two[4] = { 0x0b, 0, 0, 0 };
+	int sgn, big, rec;
+	struct dtype *t;
+	char *s;
+
+	memset(all, 0xff, sizeof(all));
+	sgn = btf__add_enum(btf, "sgn", 4);
+	btf__add_enum_value(btf, "NEG", -1);
+	btf__add_enum_value(btf, "POS", 1);
+	big = btf__add_enum64(btf, "big", 8, false);
+	btf__add_enum64_value(btf, "HUGE", ~0ULL);
+	rec = btf__add_struct(btf, "bits", 4);
+	btf__add_field(btf, "lo", sgn, 0, 2);	/* -1 in 2 bits: 0b11 */
+	btf__add_field(btf, "hi", sgn, 2, 2);	/* 0b10: -2, no name */
+	ck_assert_int_eq(dtype_from_btf(btf, sgn, &t, NULL, 0), 0);
+	s = show(t, all, 4, 0);
+	ck_assert_str_eq(s, "NEG");
+	free(s);
+	dtype_free(t);
+	ck_assert_int_eq(dtype_from_btf(btf, big, &t, NULL, 0), 0);
+	s = show(t, all, 8, 1);
+	ck_assert_str_eq(s, "\"HUGE\"");
+	free(s);
+	dtype_free(t);
+	ck_assert_int_eq(dtype_from_btf(btf, rec, &t, NULL, 0), 0);
+	s = show(t, two, 4, 0);
+	ck_assert_str_eq(s, "lo=NEG hi=-2");
+	free(s);
+	dtype_free(t);
+	btf__free(btf);
+}
+END_TEST
+
 START_TEST(test_refused)
 {
 	struct btf *btf = btf__new_empty();
@@ -268,6 +305,7 @@ Suite *make_decode_btf_suite(void)
 	tcase_add_test(tc, test_struct);
 	tcase_add_test(tc, test_event);
 	tcase_add_test(tc, test_event_twins);
+	tcase_add_test(tc, test_enums);
 	tcase_add_test(tc, test_refused);
 	suite_add_tcase(s, tc);
 	return s;
