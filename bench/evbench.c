@@ -2,7 +2,9 @@
 /*
  * bpfrun's side of the event benchmark: load bench/events.c, count what
  * arrives until SIGINT, print "received N lost M". With --no-read the
- * program is attached and nobody reads: the generator's baseline.
+ * program is attached and nobody reads: the generator's baseline. With
+ * --no-poll PAGES the buffers (PAGES per CPU) are open but read only after
+ * SIGINT: what the kernel's writing of the events costs, with no reader.
  */
 #include <signal.h>
 #include <stdint.h>
@@ -43,12 +45,15 @@ int main(int argc, char **argv)
 	struct bpfrun_events *ev = NULL;
 	struct bpfrun *b = NULL;
 	int no_read = argc > 2 && !strcmp(argv[2], "--no-read");
+	int no_poll = argc > 3 && !strcmp(argv[2], "--no-poll");
 	int err;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: evbench PROGRAM.c [--no-read]\n");
+	if (argc < 2 || (argc > 2 && !no_read && !no_poll)) {
+		fprintf(stderr, "usage: evbench PROGRAM.c [--no-read | --no-poll PAGES]\n");
 		return 2;
 	}
+	if (no_poll)
+		o.pages = atoi(argv[3]);
 	if (wk)
 		o.wakeup_events = atoi(wk);
 	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -64,7 +69,7 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop) {
-		if (no_read)
+		if (no_read || no_poll)
 			pause();	/* until SIGINT: the program runs, unread */
 		else if (bpfrun_events_poll(ev, 100) < 0)
 			break;

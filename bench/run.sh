@@ -107,6 +107,9 @@ consumer() {
 echo "busy-events $(busy)" | tee -a "$work/busy"
 echo "nothing-attached $("$work/bpfrun_loadgen" "$events") - -" | tee -a "$work/events"
 consumer attached-unread ready "$work/evbench" bench/events.c --no-read
+# the buffers open and big enough for every event (128 MiB a CPU), read only
+# at the end: the kernel's own cost of writing them, with no reader running
+consumer written-unread ready "$work/evbench" bench/events.c --no-poll 32768
 consumer bpfrun ready "$work/evbench" bench/events.c
 consumer bcc-python ready /usr/bin/python3 bench/bcc_events.py bench/events.c
 consumer bpftrace ready bpftrace -e \
@@ -126,6 +129,20 @@ printer() {
 	echo "$name $(echo "$t1 - $t0" | bc) $lines $lost" | tee -a "$work/printers"
 }
 printer bpfrun-json src/tools/bpfrun --json -b "$pages" -c "$work/bpfrun_loadgen $events" bench/events.c
+# the runner's own CPU time for the same burst (the generator apart, not its
+# child): how fast its decode-and-write path goes, whatever the generator's
+/usr/bin/time -f "%U %S" -o "$work/json-cpu.time" src/tools/bpfrun --json -b "$pages" \
+	bench/events.c >"$work/json-cpu.out" 2>"$work/json-cpu.err" &
+for _ in $(seq 600); do grep -q attached "$work/json-cpu.err" && break; sleep 0.1; done
+"$work/bpfrun_loadgen" "$events" >/dev/null
+for _ in $(seq 600); do
+	[ "$(grep -c '"seq"' "$work/json-cpu.out")" -ge "$events" ] && break
+	sleep 0.1
+done
+pkill -INT -f "bpfrun --json -b $pages bench/events.c"
+wait
+echo "bpfrun-json-cpu $(awk '{print $1 + $2}' "$work/json-cpu.time") $(grep -c '"seq"' "$work/json-cpu.out")" |
+	tee -a "$work/json-cpu"
 printer bpftrace-printf bpftrace -e \
 	'tracepoint:syscalls:sys_enter_getppid /comm == "bpfrun_loadgen"/ { printf("%d %d %llu\n", pid, cpu, nsecs); }' \
 	-c "$work/bpfrun_loadgen $events"
@@ -171,6 +188,11 @@ print(f"| {n} events printed to a file | wall s | printed | lost | events/s |")
 print("| --- | --- | --- | --- | --- |")
 for k, (w, lines, lost) in pr.items():
     print(f"| {k} | {float(w):.2f} | {lines} | {lost} | {int(lines) / float(w):,.0f} |")
+if os.path.exists(f"{work}/json-cpu"):
+    c, lines = open(f"{work}/json-cpu").read().split()[1:3]
+    print(f"\nThe runner's own CPU time (user + system) for the same {n} events, "
+          f"the generator apart: {float(c):.2f} s for {lines} lines, "
+          f"{int(lines) / float(c):,.0f} events per CPU second.")
 print()
 print(f"| {n} events | generator s | received | lost | events/s | rate / bcc Python's |")
 print("| --- | --- | --- | --- | --- | --- |")
@@ -187,6 +209,11 @@ for k, v in ev.items():
 if "bpfrun" in ev and "attached-unread" in ev:
     print(f"\nbpfrun's generator time / attached-unread: "
           f"{float(ev['bpfrun'][0]) / float(ev['attached-unread'][0]):.2f}x")
+if "written-unread" in ev and "attached-unread" in ev:
+    print(f"The kernel writing them with no reader (written-unread) / attached-unread: "
+          f"{float(ev['written-unread'][0]) / float(ev['attached-unread'][0]):.2f}x; "
+          f"bpfrun reading them / written-unread: "
+          f"{float(ev['bpfrun'][0]) / float(ev['written-unread'][0]):.2f}x")
 EOF
 
 # bpfrun --metrics: a scrape of 10,000 entries beside bcc Python, and RSS

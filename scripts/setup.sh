@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(gcc make autoconf automake libtool pkg-config
       libbpfcc libbpfcc-dev libbpf-dev libelf-dev zlib1g-dev libjson-c-dev check
-      util-linux bash-completion libmicrohttpd-dev)
+      util-linux bash-completion libmicrohttpd-dev systemtap-sdt-dev)
 
 # Kernel headers: the running kernel's own when Debian has them; otherwise
 # Debian's current ones, which bpfrun uses with a warning (see README).

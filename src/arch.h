@@ -17,6 +17,12 @@ struct kmacro {
 	const char *cond;	/* extra #if condition, or NULL */
 };
 
+/* A system call's number on this machine, as its <asm/unistd.h> gives it. */
+struct syscall_nr {
+	const char *name;	/* "execve" */
+	int nr;
+};
+
 struct arch {
 	const char *machine;		/* uname -m */
 	const char *debian;		/* Debian's name: linux-headers-V-THIS */
@@ -28,6 +34,11 @@ struct arch {
 	unsigned page_shift;		/* when the config does not say */
 	/* offsetof(struct pt_regs, <return register>): PT_REGS_RC(ctx) */
 	int regs_rc_offset;
+	/* ... and of the first argument's: PT_REGS_PARM1(ctx) */
+	int regs_parm1_offset;
+	/* the syscall numbers, sorted by name */
+	const struct syscall_nr *syscalls;
+	size_t nsyscalls;
 	/* ld.so.cache flags of this machine's libraries (FLAG_ELF_LIBC6 | ...) */
 	int ldcache_flags;
 	/* the kernel macros BTF lacks, with this architecture's values */
@@ -37,5 +48,7 @@ struct arch {
 
 /* The architecture this library was built for (libbcc's too). */
 const struct arch *arch_this(void);
+/* The number of syscall @name ("execve"), or -ENOENT. */
+int arch_syscall_nr(const struct arch *a, const char *name);
 
 #endif

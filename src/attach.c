@@ -50,6 +50,9 @@ const struct attach_kind attach_kinds[BPFRUN_NR_KINDS] = {
 	[BPFRUN_PERF_EVENT] = { "perf_event", NULL, NULL, NULL,
 				BPF_PROG_TYPE_PERF_EVENT, NULL, 0,
 				attach_perf_event },
+	/* uprobes where libbcc found the probes given at open */
+	[BPFRUN_USDT] = { "usdt", NULL, NULL, NULL, BPF_PROG_TYPE_KPROBE,
+			  "uprobe", 0, attach_usdt },
 };
 
 /* "t:sys*" -> "tracepoint:sys*": the kinds' short names. */
@@ -378,6 +381,15 @@ int bpfrun_attach_auto(struct bpfrun *b)
 	size_t i;
 
 	for (i = 0; i < b->nfuncs; i++) {
+		/* as bcc's BPF(usdt_contexts=) attaches what it compiled for */
+		if (func_has_usdt(b, &b->funcs[i])) {
+			err = attach_usdt(b, &b->funcs[i], BPFRUN_USDT, NULL,
+					  &req);
+			if (err)
+				return err;
+			n++;
+			continue;
+		}
 		err = bpfrun_prefix_parse(b->funcs[i].name, &kind, target,
 					  sizeof(target));
 		if (err == -ENOENT)
@@ -393,4 +405,48 @@ int bpfrun_attach_auto(struct bpfrun *b)
 		n++;
 	}
 	return n;
+}
+
+/* Name patterns of kprobes and uprobes (attach.h). */
+bool is_pattern(const char *t)
+{
+	size_t n = strlen(t);
+
+	return strpbrk(t, "*?[") || (n > 2 && t[0] == '/' && t[n - 1] == '/');
+}
+
+int pattern_init(struct name_pattern *p, const char *what, const char *t)
+{
+	size_t n = strlen(t);
+	char *re;
+	int err;
+
+	p->glob = NULL;
+	if (!(n > 2 && t[0] == '/' && t[n - 1] == '/')) {
+		p->glob = t;
+		return 0;
+	}
+	/* the whole name, as bcc's re.fullmatch() */
+	if (asprintf(&re, "^(%.*s)$", (int)(n - 2), t + 1) < 0)
+		return -ENOMEM;
+	err = regcomp(&p->re, re, REG_EXTENDED | REG_NOSUB);
+	free(re);
+	if (err) {
+		pr_err("%s pattern %s: not a regular expression\n", what, t);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool pattern_match(const struct name_pattern *p, const char *name)
+{
+	if (p->glob)
+		return !fnmatch(p->glob, name, 0);
+	return !regexec(&p->re, name, 0, NULL, 0);
+}
+
+void pattern_free(struct name_pattern *p)
+{
+	if (!p->glob)
+		regfree(&p->re);
 }

@@ -9,6 +9,8 @@
 
 #include <bpf/bpf.h>
 #include <linux/perf_event.h>
+#include <regex.h>
+#include <stdbool.h>
 
 #include "internal.h"
 
@@ -43,6 +45,16 @@ int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
 int attach_perf_event(struct bpfrun *b, struct bpfrun_func *f,
 		      enum bpfrun_kind kind, const char *target,
 		      const struct attach_req *req);
+/* usdt.c: the uprobes of the USDT probes given at open */
+int attach_usdt(struct bpfrun *b, struct bpfrun_func *f, enum bpfrun_kind kind,
+		const char *target, const struct attach_req *req);
+bool func_has_usdt(const struct bpfrun *b, const struct bpfrun_func *f);
+/*
+ * A binary as uprobes find it (a path, a library, a command), its absolute
+ * path in @buf; *@how says where it was found. -ESRCH: no process @pid.
+ */
+int uprobe_resolve_binary(const char *name, int pid, char *buf, size_t len,
+			  const char **how);
 int attach_tracepoint(struct bpfrun *b, struct bpfrun_func *f,
 		      enum bpfrun_kind kind, const char *target,
 		      const struct attach_req *req);
@@ -59,5 +71,19 @@ int perf_attach(struct bpfrun *b, int pfd, int prog_fd, enum bpfrun_kind kind,
 		struct bpfrun_func *f, const char *target);
 /* Link a perf event to the program quietly; -errno, @pfd left open. */
 int perf_set_bpf(int pfd, int prog_fd);
+
+/*
+ * "vfs_*", "/^vfs_.*$/": bcc's event_re= and sym_re= as a shell pattern or,
+ * between slashes, an extended regular expression of the whole name.
+ */
+struct name_pattern {
+	const char *glob;	/* NULL: a regex */
+	regex_t re;
+};
+bool is_pattern(const char *t);
+/* @what names the probe kind in the message for a bad regex. */
+int pattern_init(struct name_pattern *p, const char *what, const char *t);
+bool pattern_match(const struct name_pattern *p, const char *name);
+void pattern_free(struct name_pattern *p);
 
 #endif

@@ -60,6 +60,75 @@ static int tracepoint_attach_fd(struct bpfrun *b, struct bpfrun_func *f,
 	return perf_attach(b, pfd, prog_fd, BPFRUN_TRACEPOINT, f, tp);
 }
 
+/*
+ * A syscall's function that reads its arguments, as bcc's syscall__NAME()
+ * and PT_REGS_SYSCALL_CTX(ctx) do, reads them from the user's registers,
+ * whose address is the wrapper's first argument: PT_REGS_PARM1(ctx). The
+ * raw tracepoint sys_enter (raw_syscalls) is given that same address as
+ * its args[0] and the syscall's number as args[1], for every syscall. So
+ * the program runs there with that load moved to args[0] (ctx_remap.c
+ * refuses any other load through its context) behind a prologue that
+ * returns at once for other syscalls. A copy is loaded per syscall: the
+ * number is in its code.
+ */
+static int kprobe_sys_enter(struct bpfrun *b, struct bpfrun_func *f,
+			    const char *sym, const char *sc)
+{
+	const struct bpf_insn prologue[] = {
+		/* r2 = args[1]; if (r2 != nr) return 0; */
+		{ .code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_2,
+		  .src_reg = BPF_REG_1, .off = 8 },
+		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_2,
+		  .off = 2, .imm = arch_syscall_nr(arch_this(), sc) },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	const struct arch *a = arch_this();
+	size_t np = ARRAY_SIZE(prologue);
+	struct bpf_insn *insns = NULL, *all;
+	char why[200] = "";
+	int prog_fd, fd, err;
+
+	if (prologue[1].imm < 0 || !a->syscall_prefix ||
+	    strncmp(sym, a->syscall_prefix, strlen(a->syscall_prefix))) {
+		pr_err("cannot attach kprobe %s: kprobes are not available on this kernel (CONFIG_KPROBES is off), and %s reads its pt_regs, which tracepoint syscalls:sys_enter_%s does not provide; rewrite it as TRACEPOINT_PROBE(syscalls, sys_enter_%s)\n",
+		       sym, f->name, sc, sc);
+		return -EOPNOTSUPP;
+	}
+	err = ctx_remap_loads(f, a->regs_parm1_offset, 0, &insns, why,
+			      sizeof(why));
+	if (err == -EOPNOTSUPP)
+		pr_err("cannot attach kprobe %s: kprobes are not available on this kernel (CONFIG_KPROBES is off), and raw tracepoint sys_enter gives %s only the syscall's registers (PT_REGS_SYSCALL_CTX(ctx), what bcc's syscall__ functions read), but %s; rewrite it as TRACEPOINT_PROBE(syscalls, sys_enter_%s)\n",
+		       sym, f->name, why, sc);
+	if (err)
+		return err;
+	all = malloc((f->ninsns + np) * sizeof(*all));
+	if (!all) {
+		free(insns);
+		return -ENOMEM;
+	}
+	/* jumps and calls are relative: the body moves as a whole */
+	memcpy(all, prologue, sizeof(prologue));
+	memcpy(all + np, insns, f->ninsns * sizeof(*all));
+	free(insns);
+	prog_fd = func_load_insns(b, f, FD_SLOT_NONE,
+				  BPF_PROG_TYPE_RAW_TRACEPOINT, all,
+				  f->ninsns + np);
+	free(all);
+	if (prog_fd < 0)
+		return prog_fd;
+	fd = bpf_raw_tracepoint_open("sys_enter", prog_fd);
+	close(prog_fd);	/* the link holds it */
+	if (fd < 0) {
+		pr_err("cannot attach %s to raw tracepoint sys_enter: %s\n",
+		       f->name, strerror(-fd));
+		return fd;
+	}
+	pr_err("kprobes are not available on this kernel (CONFIG_KPROBES is off): attaching %s to raw tracepoint sys_enter, for syscall %s (number %d) only, instead of kprobe %s\n",
+	       f->name, sc, prologue[1].imm, sym);
+	return link_add(b, fd, BPFRUN_RAW_TRACEPOINT, f->name, "sys_enter");
+}
+
 /* Without kprobes, a kprobe on a syscall's function can be its tracepoint. */
 static int kprobe_fallback(struct bpfrun *b, struct bpfrun_func *f,
 			   const char *sym)
@@ -70,11 +139,8 @@ static int kprobe_fallback(struct bpfrun *b, struct bpfrun_func *f,
 	if (syscall_of_symbol(sym, "enter", sc, sizeof(sc)))
 		return -ENOENT;
 	snprintf(tp, sizeof(tp), "syscalls:sys_enter_%s", sc);
-	if (func_reads_ctx(f)) {
-		pr_err("cannot attach kprobe %s: kprobes are not available on this kernel (CONFIG_KPROBES is off), and %s reads its pt_regs, which tracepoint %s does not provide; rewrite it as TRACEPOINT_PROBE(syscalls, sys_enter_%s)\n",
-		       sym, f->name, tp, sc);
-		return -EOPNOTSUPP;
-	}
+	if (func_reads_ctx(f))
+		return kprobe_sys_enter(b, f, sym, sc);
 	prog_fd = func_load(b, f, BPF_PROG_TYPE_TRACEPOINT);
 	if (prog_fd < 0)
 		return prog_fd;
@@ -160,55 +226,6 @@ static void explain_missing_symbol(const char *kind, const char *sym)
 		       sym, real, sym, sym);
 }
 
-/* "vfs_*", "/^vfs_.*$/": bcc's event_re= as a glob or a regex. */
-static bool is_pattern(const char *t)
-{
-	size_t n = strlen(t);
-
-	return strpbrk(t, "*?[") || (n > 2 && t[0] == '/' && t[n - 1] == '/');
-}
-
-struct kpattern {
-	const char *glob;	/* NULL: a regex */
-	regex_t re;
-};
-
-static int kpattern_init(struct kpattern *p, const char *t)
-{
-	size_t n = strlen(t);
-	char *re;
-	int err;
-
-	p->glob = NULL;
-	if (!(n > 2 && t[0] == '/' && t[n - 1] == '/')) {
-		p->glob = t;
-		return 0;
-	}
-	/* the whole name, as bcc's re.fullmatch() */
-	if (asprintf(&re, "^(%.*s)$", (int)(n - 2), t + 1) < 0)
-		return -ENOMEM;
-	err = regcomp(&p->re, re, REG_EXTENDED | REG_NOSUB);
-	free(re);
-	if (err) {
-		pr_err("kprobe pattern %s: not a regular expression\n", t);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static bool kpattern_match(const struct kpattern *p, const char *name)
-{
-	if (p->glob)
-		return !fnmatch(p->glob, name, 0);
-	return !regexec(&p->re, name, 0, NULL, 0);
-}
-
-static void kpattern_free(struct kpattern *p)
-{
-	if (!p->glob)
-		regfree(&p->re);
-}
-
 /*
  * Functions no kprobe can take, skipped before trying as bcc skips them:
  * NOKPROBE_SYMBOL()s (_kbl_addr_*), perf's own, static call trampolines,
@@ -234,7 +251,7 @@ static bool never_probed(const char *fn, const char *blacklist)
 }
 
 /* Sorted, without duplicates: the file lists a static function per object. */
-static int pattern_matches(const struct kpattern *pat, char ***out,
+static int pattern_matches(const struct name_pattern *pat, char ***out,
 			   size_t *nout)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], line[512];
@@ -260,7 +277,7 @@ static int pattern_matches(const struct kpattern *pat, char ***out,
 	}
 	while (!err && fgets(line, sizeof(line), fp)) {
 		line[strcspn(line, " \t\n")] = '\0';
-		if (line[0] && kpattern_match(pat, line) &&
+		if (line[0] && pattern_match(pat, line) &&
 		    !never_probed(line, blacklist))
 			err = ns_add(&set, line, strlen(line));
 	}
@@ -286,7 +303,7 @@ static int attach_kprobe_pattern(struct bpfrun *b, struct bpfrun_func *f,
 {
 	const struct attach_kind *k = &attach_kinds[kind];
 	size_t n = 0, i, done = 0, skipped = 0;
-	struct kpattern pat;
+	struct name_pattern pat;
 	int prog_fd, pfd, err, first = 0;
 	char **fns = NULL;
 
@@ -295,11 +312,11 @@ static int attach_kprobe_pattern(struct bpfrun *b, struct bpfrun_func *f,
 		       k->name, target);
 		return -EOPNOTSUPP;
 	}
-	err = kpattern_init(&pat, target);
+	err = pattern_init(&pat, "kprobe", target);
 	if (err)
 		return err;
 	err = pattern_matches(&pat, &fns, &n);
-	kpattern_free(&pat);
+	pattern_free(&pat);
 	if (err)
 		return err;
 	if (!n) {

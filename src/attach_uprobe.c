@@ -75,7 +75,7 @@ static int find_in_maps(const char *name, int pid, char *buf, size_t len)
 	return err;
 }
 
-static int resolve_binary(const char *name, int pid, char *buf, size_t len,
+int uprobe_resolve_binary(const char *name, int pid, char *buf, size_t len,
 			  const char **how)
 {
 	int err;
@@ -119,6 +119,96 @@ static bool merged_into_libc(const char *path)
 	return false;
 }
 
+#define MAX_UPROBES 1000	/* bcc's probe limit */
+
+/* The functions of a binary a pattern matches, each address once. */
+struct umatch {
+	struct name_pattern pat;
+	struct { char *name; unsigned long long off; } *m;
+	size_t n;
+};
+
+static int umatch_add(void *ctx, const char *name, unsigned long long off)
+{
+	struct umatch *u = ctx;
+	size_t i;
+
+	if (!pattern_match(&u->pat, name))
+		return 0;
+	/* aliases (malloc, __libc_malloc) are one place: one probe */
+	for (i = 0; i < u->n; i++)
+		if (u->m[i].off == off)
+			return 0;
+	if (u->n == MAX_UPROBES)
+		return -E2BIG;
+	if (!(u->n % 64)) {
+		void *p = realloc(u->m, (u->n + 64) * sizeof(*u->m));
+
+		if (!p)
+			return -ENOMEM;
+		u->m = p;
+	}
+	u->m[u->n].name = strdup(name);
+	if (!u->m[u->n].name)
+		return -ENOMEM;
+	u->m[u->n++].off = off;
+	return 0;
+}
+
+/*
+ * bcc's attach_uprobe(sym_re=): every function of @path that @sym (a
+ * pattern) matches, as bcc's get_user_functions_and_addresses() finds them.
+ */
+static int attach_uprobe_pattern(struct bpfrun *b, struct bpfrun_func *f,
+				 enum bpfrun_kind kind, const char *bin,
+				 const char *path, const char *sym, int pid)
+{
+	const struct attach_kind *k = &attach_kinds[kind];
+	struct umatch u = { 0 };
+	char name[PATH_MAX];
+	int prog_fd, pfd, err;
+	size_t i;
+
+	err = pattern_init(&u.pat, k->name, sym);
+	if (err)
+		return err;
+	err = elf_funcs(path, umatch_add, &u);
+	pattern_free(&u.pat);
+	if (err == -E2BIG)
+		pr_err("%s %s:%s: more than %d functions of %s match\n",
+		       k->name, bin, sym, MAX_UPROBES, path);
+	if (!err && !u.n) {
+		pr_err("%s %s:%s: no function of %s matches %s\n", k->name,
+		       bin, sym, path, sym);
+		err = -ENOENT;
+	}
+	prog_fd = err ? err : func_load(b, f, k->prog_type);
+	for (i = 0; prog_fd >= 0 && i < u.n; i++) {
+		snprintf(name, sizeof(name), "%s:%s", bin, u.m[i].name);
+		pfd = probe_open(k, path, u.m[i].off, pid ? pid : -1);
+		if (pfd < 0) {
+			err = -errno;
+			pr_err("cannot attach %s %s: %s\n", k->name, name,
+			       err == -ESRCH ? "the process has exited" :
+					       strerror(-err));
+			break;
+		}
+		err = perf_attach(b, pfd, prog_fd, kind, f, name);
+		if (err < 0)
+			break;
+		err = 0;
+	}
+	if (prog_fd < 0)
+		err = prog_fd;
+	if (!err)
+		pr_info("%s %s:%s: %zu functions of %s\n", k->name, bin, sym,
+			u.n, path);
+	for (i = 0; i < u.n; i++)
+		free(u.m[i].name);
+	free(u.m);
+	return err;
+}
+
 int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
 		  enum bpfrun_kind kind, const char *target,
 		  const struct attach_req *req)
@@ -136,7 +226,7 @@ int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
 	}
 	snprintf(bin, sizeof(bin), "%.*s", (int)(colon - target), target);
 	sym = colon + 1;
-	err = resolve_binary(bin, req->pid, path, sizeof(path), &how);
+	err = uprobe_resolve_binary(bin, req->pid, path, sizeof(path), &how);
 	if (err == -ESRCH) {
 		pr_err("%s %s: there is no process %d\n", k->name, target,
 		       req->pid);
@@ -148,9 +238,17 @@ int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
 		       req->pid ? " or that the process maps" : "");
 		return err;
 	}
+	if (pmu_type(k->pmu) < 0) {
+		pr_err("cannot attach %s %s: uprobes are not available on this kernel (CONFIG_UPROBE_EVENTS is off)\n",
+		       k->name, target);
+		return -EOPNOTSUPP;
+	}
+	if (is_pattern(sym))
+		return attach_uprobe_pattern(b, f, kind, bin, path, sym,
+					     req->pid);
 	err = elf_sym_offset(path, sym, &off);
 	if (err == -ENOENT && merged_into_libc(path) &&
-	    !resolve_binary("c", req->pid, libc, sizeof(libc), &how_c) &&
+	    !uprobe_resolve_binary("c", req->pid, libc, sizeof(libc), &how_c) &&
 	    !elf_sym_offset(libc, sym, &off)) {
 		pr_info("%s is in %s: %s is a stub since glibc 2.34\n", sym,
 			libc, path);
@@ -164,11 +262,6 @@ int attach_uprobe(struct bpfrun *b, struct bpfrun_func *f,
 		return err;
 	pr_info("%s %s: %s (from %s) at offset 0x%llx\n", k->name, target,
 		path, how, off);
-	if (pmu_type(k->pmu) < 0) {
-		pr_err("cannot attach %s %s: uprobes are not available on this kernel (CONFIG_UPROBE_EVENTS is off)\n",
-		       k->name, target);
-		return -EOPNOTSUPP;
-	}
 	prog_fd = func_load(b, f, k->prog_type);
 	if (prog_fd < 0)
 		return prog_fd;

@@ -50,6 +50,7 @@ enum bpfrun_kind {
 	BPFRUN_UPROBE,
 	BPFRUN_URETPROBE,
 	BPFRUN_PERF_EVENT,	/* sampling: bcc's attach_perf_event() */
+	BPFRUN_USDT,		/* the probes given at open (bpfrun_opts.usdt) */
 	BPFRUN_NR_KINDS,
 };
 
@@ -74,6 +75,24 @@ struct bpfrun_value {
 };
 #define BPFRUN_MAX_VALUES 16
 
+/*
+ * A USDT probe for function @func, as bcc's USDT(path=, pid=)
+ * .enable_probe(probe=, fn_name=) given to BPF(usdt_contexts=): the code
+ * that reads its arguments (bpf_usdt_readarg, bpf_usdt_readarg_p) is
+ * generated from the binary and compiled with the program, so probes are
+ * named at open. @target is "BIN-or-PID:PROVIDER:PROBE": BIN a path, a
+ * library or a command as uprobes take it, or a PID (all it maps);
+ * PROVIDER may be empty when no other provider has a probe of that name.
+ * With @pid and a BIN, that process's copy of it. A probe with a
+ * semaphore has it set by the kernel while attached.
+ */
+struct bpfrun_usdt {
+	const char *func;
+	const char *target;
+	int pid;
+};
+#define BPFRUN_MAX_USDT 64
+
 struct bpfrun_opts {
 	size_t sz;		/* sizeof(struct bpfrun_opts) */
 	const char *const *cflags;	/* extra compiler flags: -DX, -IDIR */
@@ -82,6 +101,8 @@ struct bpfrun_opts {
 	bool no_cache;		/* always compile; neither read nor write the cache */
 	const struct bpfrun_value *values;	/* at most BPFRUN_MAX_VALUES */
 	size_t nvalues;
+	const struct bpfrun_usdt *usdt;	/* at most BPFRUN_MAX_USDT */
+	size_t nusdt;
 };
 
 /*
@@ -124,6 +145,9 @@ void bpfrun_detach(struct bpfrun *b);
  *   ":cpu=N" for one CPU (every online CPU otherwise); TYPE is "software",
  *   "hardware", "hw_cache" or a number; CONFIG a name ("cpu-clock",
  *   "cpu-cycles", ...) or a number.
+ * - USDT: the target of a probe given at open ("BIN-or-PID:PROVIDER:PROBE",
+ *   as given), or NULL for every one given for @func. bpfrun_attach_auto
+ *   attaches them all, as bcc's BPF(usdt_contexts=) does.
  */
 int bpfrun_attach(struct bpfrun *b, enum bpfrun_kind kind, const char *func,
 		  const char *target);

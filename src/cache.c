@@ -25,7 +25,7 @@
 
 int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 	      const struct headers_choice *h, const struct utsname *u,
-	      char **out)
+	      const char *extra, char **out)
 {
 	char lib[96], hex[SHA256_HEX], *text = NULL, buf[65536];
 	struct sha256 s;
@@ -60,6 +60,8 @@ int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 	fprintf(m, "headers %d %s %s\n", h->kind, h->dir, h->version);
 	fprintf(m, "libbcc %s %s\n", LIBBCC_SONAME, lib);
 	fprintf(m, "kernel %s %s %s\n", u->release, u->version, u->machine);
+	if (extra)
+		fputs(extra, m);
 	if (fclose(m)) {
 		free(text);
 		return -ENOMEM;
@@ -69,16 +71,17 @@ int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 }
 
 static int key_of(const char *path, const char *const *cflags, size_t ncflags,
-		  const struct headers_choice *h, char **key)
+		  const struct headers_choice *h, const char *extra, char **key)
 {
 	struct utsname u;
 
 	uname(&u);
-	return cache_key(path, cflags, ncflags, h, &u, key);
+	return cache_key(path, cflags, ncflags, h, &u, extra, key);
 }
 
 int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
-	       size_t ncflags, const struct headers_choice *h)
+	       size_t ncflags, const struct headers_choice *h,
+	       const char *extra)
 {
 	const char *changed;
 	char *key = NULL;
@@ -86,7 +89,7 @@ int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
 	size_t len;
 	int err;
 
-	err = key_of(path, cflags, ncflags, h, &key);
+	err = key_of(path, cflags, ncflags, h, extra, &key);
 	if (!err)
 		err = store_get(STORE, key, &buf, &len);
 	if (err)
@@ -124,14 +127,14 @@ static bool cacheable(const struct bpfrun *b)
 
 int cache_store(const struct bpfrun *b, const struct compiled *c,
 		const char *path, const char *const *cflags, size_t ncflags,
-		const struct headers_choice *h)
+		const struct headers_choice *h, const char *extra)
 {
 	char *key = NULL;
 	int err;
 
 	if (!cacheable(b))
 		return 0;
-	err = key_of(path, cflags, ncflags, h, &key);
+	err = key_of(path, cflags, ncflags, h, extra, &key);
 	if (!err)
 		err = store_put(STORE, key, c->image, c->len);
 	if (err)

@@ -175,7 +175,7 @@ static int child_status(int status, const char *path)
 
 int compile_program(const char *path, const char *const *cflags,
 		    size_t ncflags, const struct headers_choice *h,
-		    struct compiled *out)
+		    const struct usdt_set *usdt, struct compiled *out)
 {
 	pid_t pid, parent = getpid();
 	int sv[2], err, status;
@@ -197,7 +197,7 @@ int compile_program(const char *path, const char *const *cflags,
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(ECHILD);
-		_exit(child_compile(sv[1], path, cflags, ncflags, h));
+		_exit(child_compile(sv[1], path, cflags, ncflags, h, usdt));
 	}
 	close(sv[1]);
 	err = receive(sv[0], out);

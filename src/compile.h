@@ -22,7 +22,8 @@
 int send_msg(int sock, unsigned tag, int fd, const char *text, size_t len);
 /* The child's work: returns a positive errno for its exit status. */
 int child_compile(int sock, const char *path, const char *const *cflags,
-		  size_t ncflags, const struct headers_choice *h);
+		  size_t ncflags, const struct headers_choice *h,
+		  const struct usdt_set *usdt);
 
 /*
  * btf_anchor.c: the text of the program at @path with its own structs,

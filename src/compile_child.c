@@ -42,9 +42,6 @@ static struct {
 	void *(*create_c)(const char *filename, unsigned flags,
 			  const char *cflags[], int ncflags, bool allow_rlimit,
 			  const char *dev_name);
-	void *(*create_string)(const char *text, unsigned flags,
-			       const char *cflags[], int ncflags,
-			       bool allow_rlimit, const char *dev_name);
 	void (*destroy)(void *m);
 	char *(*license)(void *m);
 	unsigned (*kern_version)(void *m);
@@ -72,7 +69,6 @@ static const struct {
 } bcc_syms[] = {
 #define SYM(field, sym) { #sym, offsetof(__typeof__(bcc), field) }
 	SYM(create_c, bpf_module_create_c),
-	SYM(create_string, bpf_module_create_c_from_string),
 	SYM(destroy, bpf_module_destroy),
 	SYM(license, bpf_module_license),
 	SYM(kern_version, bpf_module_kern_version),
@@ -254,15 +250,6 @@ static int copy_btf(struct bpfrun *b)
 	for (i = 0; i < b->ntables; i++)
 		b->tables[i].btf_key_type_id = b->tables[i].btf_value_type_id = 0;
 	return 0;
-}
-
-/* libbcc compiles either as /virtual/main.c: the text is the file's, grown */
-static void *module_create(const char *path, const char *text,
-			   const char **argv, int n)
-{
-	if (text)
-		return bcc.create_string(text, 0, argv, n, true, NULL);
-	return bcc.create_c(path, 0, argv, n, true, NULL);
 }
 
 /* Map loads name libbcc's fds: an image names table indices instead. */
@@ -580,11 +567,52 @@ static int child_print(enum bpfrun_print_level level, const char *fmt,
 #endif
 #endif
 
+/*
+ * The text libbcc compiles, in a memfd: the source with its own types
+ * made part of its BTF (btf_anchor.c), and before it, with USDT probes,
+ * libbcc's argument code (libbcc rewrites the main file only, and the
+ * calls it makes of bpf_usdt_readarg() name that code), "#line" making
+ * clang's messages name the source's own lines.
+ */
+static int main_source(const char *path, const struct usdt_set *set,
+		       struct bpfrun *b, struct image_deps *deps, char *out,
+		       size_t len)
+{
+	char *args = NULL, *src = NULL;
+	int fd, err = 0;
+	size_t n;
+
+	if (set && set->n)
+		err = usdt_generate(set, b, deps, &args);
+	/* without the anchors, events decode by libbcc's fields alone */
+	if (!err && anchored_source(path, &src))
+		err = read_whole(path, MAX_SOURCE, &src, &n);
+	fd = err ? -1 : memfd_create("bpfrun-main", MFD_CLOEXEC);
+	if (!err && fd < 0)
+		err = -errno;
+	if (!err && args && dprintf(fd, "%s\n#line 1 \"%s\"\n", args, path) < 0)
+		err = -EIO;
+	n = src ? strlen(src) : 0;
+	if (!err && write(fd, src, n) != (ssize_t)n)
+		err = -EIO;
+	free(args);
+	free(src);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	snprintf(out, len, "/proc/self/fd/%d", fd);
+	return 0;
+}
+
 /* The child: returns a positive errno for its exit status. */
 int child_compile(int sock, const char *path,
 			 const char *const *cflags, size_t ncflags,
-			 const struct headers_choice *h)
+			 const struct headers_choice *h,
+			 const struct usdt_set *usdt)
 {
+	char main_path[PATH_MAX];
 	char dir[PATH_MAX], incl[PATH_MAX + 2], depf[64], subdef[64];
 	/* what newer kernel headers trip in clang 14: not the program's fault */
 	static const char *const quiet[] = { "-Wno-duplicate-decl-specifier",
@@ -595,7 +623,7 @@ int child_compile(int sock, const char *path,
 	struct said said = { 0 };
 	int err, cfd, saved = -1, depfd, imgfd, subfd;
 	const char **argv;
-	char *img, *text;
+	char *img;
 	size_t i, n, len;
 	void *m;
 
@@ -654,12 +682,12 @@ int child_compile(int sock, const char *path,
 		argv[n++] = subdef;
 	}
 
-	/* without its types in BTF, events decode by libbcc's fields alone */
-	if (anchored_source(path, &text))
-		text = NULL;
+	err = main_source(path, usdt, &b, &deps, main_path, sizeof(main_path));
+	if (err)
+		return -err;
 	small_kallsyms();
 	cfd = stderr_catch(&saved);
-	m = module_create(path, text, argv, n);
+	m = bcc.create_c(main_path, 0, argv, n, true, NULL);
 	if (!m && subfd >= 0) {
 		/* a type it reaches in a way the subset did not see */
 		stderr_release(cfd, saved, path, &said, false);
@@ -670,9 +698,8 @@ int child_compile(int sock, const char *path,
 		if (ftruncate(depfd, 0))
 			return errno;
 		cfd = stderr_catch(&saved);
-		m = module_create(path, text, argv, n);
+		m = bcc.create_c(main_path, 0, argv, n, true, NULL);
 	}
-	free(text);
 	stderr_release(cfd, saved, path, &said, true);
 	if (!m && said.map_failed) {
 		pr_err("%s: the program's maps cannot be created (libbcc's message above): check the table sizes and max_entries\n",
@@ -694,6 +721,13 @@ int child_compile(int sock, const char *path,
 		err = copy_btf(&b);
 	if (!err)
 		err = copy_functions(&b, m);
+	for (i = 0; !err && usdt && i < usdt->n; i++) {
+		if (!func_find(&b, usdt->v[i].func)) {
+			pr_err("%s: no function %s in the program, for usdt %s\n",
+			       path, usdt->v[i].func, usdt->v[i].target);
+			return ENOENT;
+		}
+	}
 	compile_dir(h, dir, sizeof(dir));
 	if (!err)
 		err = read_deps(depfd, dir, &deps);

@@ -277,7 +277,7 @@ int ctx_remap_loads(const struct bpfrun_func *f, int from, int to,
 		}
 		if (p->off != from) {
 			snprintf(why, whylen,
-				 "it reads its pt_regs at offset %d, which is not the return value (PT_REGS_RC is at %d)",
+				 "it reads its pt_regs at offset %d, where the tracepoint has nothing for it (only offset %d can be given)",
 				 p->off, from);
 			err = -EOPNOTSUPP;
 			break;

@@ -128,3 +128,107 @@ out:
 	close(fd);
 	return err;
 }
+
+int elf_vaddr_offset(const char *path, unsigned long long vaddr,
+		     unsigned long long *off)
+{
+	Elf *e = NULL;
+	int fd, err;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	err = e && elf_kind(e) == ELF_K_ELF ? vaddr_to_offset(e, vaddr, off) :
+					      -ENOEXEC;
+	elf_end(e);
+	close(fd);
+	return err;
+}
+
+int elf_type(const char *path)
+{
+	GElf_Ehdr eh;
+	Elf *e = NULL;
+	int fd, type;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	type = e && gelf_getehdr(e, &eh) ? eh.e_type : -ENOEXEC;
+	elf_end(e);
+	close(fd);
+	return type;
+}
+
+/*
+ * Every function @path defines (from symtab and dynsym: one in both comes
+ * twice), with its file offset: an IFUNC at the implementation in use
+ * here, or left out when that cannot be told. Stops at the first non-zero @fn returns.
+ */
+int elf_funcs(const char *path, elf_func_fn fn, void *ctx)
+{
+	Elf_Scn *scn = NULL;
+	Elf *e = NULL;
+	int fd, err = 0;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_err("cannot open %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		pr_err("%s is not an ELF file\n", path);
+		err = -ENOEXEC;
+		goto out;
+	}
+	while (!err && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 0; !err && data && i < n; i++) {
+			unsigned long long off;
+			GElf_Addr vaddr;
+			const char *name;
+			GElf_Sym s;
+			int type;
+
+			if (!gelf_getsym(data, i, &s) || !s.st_value ||
+			    s.st_shndx == SHN_UNDEF)
+				continue;
+			type = GELF_ST_TYPE(s.st_info);
+			if (type != STT_FUNC && type != STT_GNU_IFUNC)
+				continue;
+			name = elf_strptr(e, sh.sh_link, s.st_name);
+			if (!name || !*name)
+				continue;
+			vaddr = s.st_value;
+			if (type == STT_GNU_IFUNC &&
+			    ifunc_target(path, name, &vaddr))
+				continue;
+			if (vaddr_to_offset(e, vaddr, &off))
+				continue;
+			err = fn(ctx, name, off);
+		}
+	}
+out:
+	elf_end(e);
+	close(fd);
+	return err;
+}

@@ -19,7 +19,8 @@
 
 #include "internal.h"
 
-#define MAGIC "BPFRUNI2"
+#define MAGIC "BPFRUNI3"
+#define MAX_USDT 65536
 #define TRAILER "END!"
 #define MAX_TABLES 4096
 #define MAX_FUNCS 4096
@@ -175,6 +176,17 @@ int image_encode(const struct bpfrun *b, const struct image_deps *deps,
 		put_str(f, b->funcs[i].name);
 		put_bytes(f, b->funcs[i].insns,
 			  b->funcs[i].ninsns * sizeof(struct bpf_insn));
+	}
+	put_u32(f, b->nusdt);
+	for (i = 0; i < b->nusdt; i++) {
+		const struct usdt_loc *l = &b->usdt[i];
+
+		put_str(f, l->func);
+		put_str(f, l->target);
+		put_str(f, l->path);
+		put_i64(f, l->offset);
+		put_i64(f, l->ref_ctr);
+		put_u32(f, l->pid);
 	}
 	fwrite(TRAILER, 1, 4, f);
 	if (ferror(f)) {
@@ -370,6 +382,32 @@ static void get_funcs(struct reader *r, struct bpfrun *b)
 	}
 }
 
+/* Where USDT probes fire: each names a function and a file by its path. */
+static void get_usdt(struct reader *r, struct bpfrun *b)
+{
+	size_t i, n = get_count(r, MAX_USDT);
+
+	b->usdt = calloc(n + 1, sizeof(*b->usdt));
+	if (!b->usdt) {
+		r->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < n && !r->err; i++) {
+		struct usdt_loc *l = &b->usdt[i];
+
+		b->nusdt++;
+		l->func = get_str(r);
+		l->target = get_str(r);
+		l->path = get_str(r);
+		l->offset = get_i64(r);
+		l->ref_ctr = get_i64(r);
+		l->pid = get_u32(r);
+		if (!r->err && (!func_find(b, l->func) || l->path[0] != '/' ||
+				l->pid < 0))
+			r->err = -EINVAL;
+	}
+}
+
 int image_decode(struct bpfrun *b, struct image_deps *deps, const void *buf,
 		 size_t len)
 {
@@ -403,6 +441,8 @@ int image_decode(struct bpfrun *b, struct image_deps *deps, const void *buf,
 		get_tables(&r, b);
 	if (!r.err)
 		get_funcs(&r, b);
+	if (!r.err)
+		get_usdt(&r, b);
 	if (!r.err && r.p != r.end)
 		r.err = -EINVAL;
 	return r.err;

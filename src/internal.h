@@ -162,6 +162,14 @@ bool ldcache_name_matches(const char *name, const char *key);
 
 /* elf.c: file offset of @sym in ELF @path, for uprobes; -ENOENT quietly. */
 int elf_sym_offset(const char *path, const char *sym, unsigned long long *off);
+typedef int (*elf_func_fn)(void *ctx, const char *name,
+			   unsigned long long off);
+int elf_funcs(const char *path, elf_func_fn fn, void *ctx);
+/* File offset of virtual address @vaddr in an executable segment of @path. */
+int elf_vaddr_offset(const char *path, unsigned long long vaddr,
+		     unsigned long long *off);
+/* ET_EXEC, ET_DYN, ... of @path, or -errno. */
+int elf_type(const char *path);
 
 #define NR_PROG_TYPES 32	/* enough for the types the attach kinds use */
 struct bpfrun_func {
@@ -175,6 +183,7 @@ struct bpfrun_func {
 	int fd[NR_PROG_TYPES + 1];
 };
 #define FD_SLOT_SYS_EXIT NR_PROG_TYPES
+#define FD_SLOT_NONE ((size_t)-1)	/* func_load_insns(): the caller's fd */
 
 struct bpfrun_table {
 	char *name;
@@ -205,6 +214,19 @@ struct image_deps {
 	size_t n, cap;
 };
 
+/*
+ * A place a USDT probe fires, found by libbcc in the compile: a uprobe at
+ * file offset @offset of @path, the semaphore (file offset, 0: none) the
+ * kernel counts while it is attached, in process @pid (0: every one).
+ */
+struct usdt_loc {
+	char *func;
+	char *target;	/* the bpfrun_usdt target it came from */
+	char *path;
+	unsigned long long offset, ref_ctr;
+	int pid;
+};
+
 struct bpfrun {
 	char *path;
 	char license[128];
@@ -218,6 +240,8 @@ struct bpfrun {
 	struct bpfrun_link *links;
 	size_t nlinks;
 	struct image_deps deps;	/* what the compile read */
+	struct usdt_loc *usdt;
+	size_t nusdt;
 };
 
 /*
@@ -268,9 +292,36 @@ struct compiled {
 	int *fds;
 	size_t nfds;
 };
+/*
+ * usdt.c: the USDT probes of an open, checked and resolved by the host:
+ * the binary's absolute path ("" for all a process maps), the process,
+ * and the text they add to the cache key (the binary's identity; the
+ * process's start time and mappings, on which the argument code depends).
+ */
+struct usdt_spec {
+	const char *func, *target;
+	int pid;
+	char binary[4096];
+	char provider[256], probe[256];
+};
+struct usdt_set {
+	struct usdt_spec *v;
+	size_t n;
+	char *key;
+};
+int usdt_set_make(const struct bpfrun_usdt *u, size_t n, struct usdt_set *set);
+void usdt_set_free(struct usdt_set *set);
+void usdt_locs_free(struct bpfrun *b);
+/*
+ * compile_usdt.c, in the compile's child: libbcc's argument code for the
+ * probes (*@text, malloc()ed) and where they fire, into @b.
+ */
+int usdt_generate(const struct usdt_set *set, struct bpfrun *b,
+		  struct image_deps *deps, char **text);
+
 int compile_program(const char *path, const char *const *cflags,
 		    size_t ncflags, const struct headers_choice *h,
-		    struct compiled *out);
+		    const struct usdt_set *usdt, struct compiled *out);
 void compiled_free(struct compiled *c);
 
 /* store.c: one on-disk store for every cache, entries named by their key. */
@@ -332,16 +383,18 @@ int store_dir_commit(struct store_dir *d, char *path, size_t len);
 void store_dir_abort(struct store_dir *d);
 
 /* cache.c: compiled programs, keyed on all that changes them. */
+/* @extra: more that the compile depends on (the USDT probes), or NULL */
 int cache_load(struct bpfrun *b, const char *path, const char *const *cflags,
-	       size_t ncflags, const struct headers_choice *h);
+	       size_t ncflags, const struct headers_choice *h,
+	       const char *extra);
 int cache_store(const struct bpfrun *b, const struct compiled *c,
 		const char *path, const char *const *cflags, size_t ncflags,
-		const struct headers_choice *h);
+		const struct headers_choice *h, const char *extra);
 struct utsname;
 /* The key's text: compared whole, its hash names the entry. */
 int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 	      const struct headers_choice *h, const struct utsname *u,
-	      char **out);
+	      const char *extra, char **out);
 
 /* program.c */
 struct bpfrun_func *func_find(struct bpfrun *b, const char *name);
@@ -349,7 +402,8 @@ struct bpfrun_func *func_find(struct bpfrun *b, const char *name);
 int func_load(struct bpfrun *b, struct bpfrun_func *f, enum bpf_prog_type type);
 /*
  * Load @insns (@n of them) as @f of @type, the fd kept in f->fd[@slot]
- * (returned again on the next call): for a rewritten copy of @f.
+ * (returned again on the next call): for a rewritten copy of @f. With
+ * FD_SLOT_NONE the fd is the caller's to close.
  */
 int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
 		    enum bpf_prog_type type, const struct bpf_insn *insns,
@@ -358,7 +412,7 @@ int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
  * ctx_remap.c: a copy of @f's instructions where every load through the
  * context pointer at offset @from (any size up to 8 bytes) loads at @to
  * instead: a kretprobe's PT_REGS_RC(ctx) made a sys_exit tracepoint's
- * "ret". -EOPNOTSUPP, with *@why set, when some load through the context
+ * "ret", a syscall wrapper's PT_REGS_PARM1(ctx) raw sys_enter's args[0]. -EOPNOTSUPP, with *@why set, when some load through the context
  * cannot be proven to be one of those or to not be one.
  */
 int ctx_remap_loads(const struct bpfrun_func *f, int from, int to,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "internal.h"
 
 #define KALLSYMS "/proc/kallsyms"
@@ -97,6 +98,16 @@ const char *syscall_name(const char *sym)
 			return sym + n;
 	}
 	return NULL;
+}
+
+int arch_syscall_nr(const struct arch *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsyscalls; i++)
+		if (!strcmp(a->syscalls[i].name, name))
+			return a->syscalls[i].nr;
+	return -ENOENT;
 }
 
 int syscall_symbol(const char *kallsyms, const char *name, char *buf,

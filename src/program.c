@@ -43,13 +43,15 @@ int program_source_check(const char *path)
 
 /* Compile in a child, take its image and maps, keep it in the cache. */
 static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
-			   const struct headers_choice *h)
+			   const struct headers_choice *h,
+			   const struct usdt_set *usdt)
 {
 	struct compiled c;
 	size_t i;
 	int err;
 
-	err = compile_program(b->path, opts->cflags, opts->ncflags, h, &c);
+	err = compile_program(b->path, opts->cflags, opts->ncflags, h, usdt,
+			      &c);
 	if (err)
 		return err;
 	err = image_decode(b, &b->deps, c.image, c.len);
@@ -69,7 +71,8 @@ static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 	}
 	err = image_bind(b);
 	if (!err && !opts->no_cache)
-		cache_store(b, &c, b->path, opts->cflags, opts->ncflags, h);
+		cache_store(b, &c, b->path, opts->cflags, opts->ncflags, h,
+			    usdt->key);
 out:
 	compiled_free(&c);
 	return err;
@@ -114,15 +117,22 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 static int open_program(struct bpfrun **bp, const char *path,
 			const struct bpfrun_opts *opts)
 {
+	struct usdt_set usdt = { 0 };
 	struct headers_env env;
 	struct headers_choice h;
 	struct bpfrun *b;
 	int err;
 
-	headers_env_default(&env);
-	err = headers_choose(&env, opts->headers, &h);
+	/* before the cache: the probes' binaries and processes are in its key */
+	err = usdt_set_make(opts->usdt, opts->nusdt, &usdt);
 	if (err)
 		return err;
+	headers_env_default(&env);
+	err = headers_choose(&env, opts->headers, &h);
+	if (err) {
+		usdt_set_free(&usdt);
+		return err;
+	}
 	pr_info("kernel headers: %s %s%s%s\n", headers_kind_name(h.kind),
 		h.version, h.dir[0] ? " in " : "", h.dir);
 
@@ -138,14 +148,15 @@ static int open_program(struct bpfrun **bp, const char *path,
 	path = b->path;
 	err = -ENOENT;
 	if (!opts->no_cache) {
-		err = cache_load(b, path, opts->cflags, opts->ncflags, &h);
+		err = cache_load(b, path, opts->cflags, opts->ncflags, &h,
+				 usdt.key);
 		if (err)
 			program_reset(b);
 	}
 	if (err) {
 		err = headers_check(&env, &h);
 		if (!err)
-			err = program_compile(b, opts, &h);
+			err = program_compile(b, opts, &h, &usdt);
 		if (err)
 			goto err_free;
 	}
@@ -153,10 +164,12 @@ static int open_program(struct bpfrun **bp, const char *path,
 	err = values_patch(b, opts->values, opts->nvalues);
 	if (err)
 		goto err_free;
+	usdt_set_free(&usdt);
 	*bp = b;
 	return 0;
 
 err_free:
+	usdt_set_free(&usdt);
 	bpfrun_close(b);
 	return err;
 }
@@ -188,6 +201,7 @@ static void program_reset(struct bpfrun *b)
 	free(b->funcs);
 	free(b->tables);
 	deps_free(&b->deps);
+	usdt_locs_free(b);
 	free(b->btf);
 	b->btf = NULL;
 	b->btf_len = 0;
@@ -271,9 +285,9 @@ int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
 	char *log;
 	int fd, err;
 
-	if (slot >= ARRAY_SIZE(f->fd))
+	if (slot != FD_SLOT_NONE && slot >= ARRAY_SIZE(f->fd))
 		return -EINVAL;
-	if (f->fd[slot] >= 0)
+	if (slot != FD_SLOT_NONE && f->fd[slot] >= 0)
 		return f->fd[slot];
 	log = malloc(LOG_SIZE);
 	if (!log)
@@ -303,7 +317,8 @@ int func_load_insns(struct bpfrun *b, struct bpfrun_func *f, size_t slot,
 		return err;
 	}
 	free(log);
-	f->fd[slot] = fd;
+	if (slot != FD_SLOT_NONE)
+		f->fd[slot] = fd;
 	return fd;
 }
 

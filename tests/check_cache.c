@@ -115,7 +115,7 @@ static int from_cache(const struct headers_choice *h, unsigned long long *v)
 
 	ck_assert_ptr_nonnull(b);
 	b->path = strdup(src);
-	err = cache_load(b, src, cflags, 1, h);
+	err = cache_load(b, src, cflags, 1, h, NULL);
 	if (!err && v)
 		*v = run(b, 3);
 	bpfrun_close(b);
@@ -204,16 +204,60 @@ START_TEST(test_kernel_in_key)
 
 	uname(&u);
 	v = u;
-	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &u, &a), 0);
-	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &v, &b), 0);
+	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &u, NULL, &a), 0);
+	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &v, NULL, &b), 0);
 	ck_assert_str_eq(a, b);
 	/* a new build of the same release differs in its version string */
 	snprintf(v.version, sizeof(v.version), "#2 SMP another build");
-	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &v, &c), 0);
+	ck_assert_int_eq(cache_key(src, cflags, 1, &h, &v, NULL, &c), 0);
 	ck_assert_str_ne(a, c);
 	free(a);
 	free(b);
 	free(c);
+}
+END_TEST
+
+/*
+ * The USDT probes are in the key: their binary by identity (another file
+ * at the same path is another key), a process by start time and mappings;
+ * malformed targets and gone processes are refused before any compile.
+ */
+START_TEST(test_usdt_key)
+{
+	char self[64], *a = NULL, *b = NULL;
+	struct bpfrun_usdt u = { .func = "f", .target = "/proc/self/exe:p:n" };
+	struct usdt_set set;
+	struct stat st;
+
+	ck_assert_int_eq(usdt_set_make(&u, 1, &set), 0);
+	ck_assert_uint_eq(set.n, 1);
+	ck_assert_str_eq(set.v[0].provider, "p");
+	ck_assert_str_eq(set.v[0].probe, "n");
+	ck_assert_int_eq(stat("/proc/self/exe", &st), 0);
+	ck_assert_ptr_nonnull(strstr(set.key, "usdt f /proc/self/exe:p:n 0 /"));
+	snprintf(self, sizeof(self), " %llu ", (unsigned long long)st.st_ino);
+	ck_assert_ptr_nonnull(strstr(set.key, self));
+	a = strdup(set.key);
+	usdt_set_free(&set);
+	/* the same probe in this process: its start time and mappings */
+	snprintf(self, sizeof(self), "%d::n", getpid());
+	u.target = self;
+	ck_assert_int_eq(usdt_set_make(&u, 1, &set), 0);
+	ck_assert_int_eq(set.v[0].pid, getpid());
+	ck_assert_str_eq(set.v[0].binary, "");
+	ck_assert_str_eq(set.v[0].provider, "");
+	ck_assert_ptr_nonnull(strstr(set.key, " process "));
+	b = strdup(set.key);
+	ck_assert_str_ne(a, b);
+	usdt_set_free(&set);
+	u.target = "/proc/self/exe:n";
+	ck_assert_int_eq(usdt_set_make(&u, 1, &set), -EINVAL);
+	u.target = "::n";	/* no binary and no pid */
+	ck_assert_int_eq(usdt_set_make(&u, 1, &set), -EINVAL);
+	u.target = "/nonexistent/bin:p:n";
+	ck_assert_int_lt(usdt_set_make(&u, 1, &set), 0);
+	free(a);
+	free(b);
 }
 END_TEST
 
@@ -429,6 +473,7 @@ int main(void)
 	tcase_add_test(tc, test_no_cache);
 	tcase_add_test(tc, test_invalidation);
 	tcase_add_test(tc, test_kernel_in_key);
+	tcase_add_test(tc, test_usdt_key);
 	tcase_add_test(tc, test_untrusted_entries);
 	tcase_add_test(tc, test_damaged_entry);
 	tcase_add_test(tc, test_maps_same_warm_cold);

@@ -124,6 +124,49 @@ START_TEST(test_image_malformed)
 }
 END_TEST
 
+/* USDT places come back as they went; one naming no function is refused. */
+START_TEST(test_image_usdt)
+{
+	struct usdt_loc loc = { .func = "tracepoint__x__y", .target = "bin:p:n",
+				.path = "/usr/bin/python3.11", .offset = 0xf20a1,
+				.ref_ctr = 0x683260, .pid = 42 };
+	struct image_deps deps = { 0 };
+	struct bpf_insn insns[4];
+	struct bpfrun src, *b;
+	char *img;
+	size_t len;
+
+	make_program(&src, insns);
+	src.usdt = &loc;
+	src.nusdt = 1;
+	ck_assert_int_eq(image_encode(&src, &deps, &img, &len), 0);
+	b = calloc(1, sizeof(*b));
+	ck_assert_int_eq(image_decode(b, &deps, img, len), 0);
+	ck_assert_uint_eq(b->nusdt, 1);
+	ck_assert_str_eq(b->usdt[0].func, "tracepoint__x__y");
+	ck_assert_str_eq(b->usdt[0].target, "bin:p:n");
+	ck_assert_str_eq(b->usdt[0].path, "/usr/bin/python3.11");
+	ck_assert_uint_eq(b->usdt[0].offset, 0xf20a1);
+	ck_assert_uint_eq(b->usdt[0].ref_ctr, 0x683260);
+	ck_assert_int_eq(b->usdt[0].pid, 42);
+	bpfrun_close(b);
+	free(img);
+	loc.func = "no_such_function";
+	ck_assert_int_eq(image_encode(&src, &deps, &img, &len), 0);
+	b = calloc(1, sizeof(*b));
+	ck_assert_int_eq(image_decode(b, &deps, img, len), -EINVAL);
+	bpfrun_close(b);
+	free(img);
+	loc.func = "tracepoint__x__y";
+	loc.path = "relative/path";
+	ck_assert_int_eq(image_encode(&src, &deps, &img, &len), 0);
+	b = calloc(1, sizeof(*b));
+	ck_assert_int_eq(image_decode(b, &deps, img, len), -EINVAL);
+	bpfrun_close(b);
+	free(img);
+}
+END_TEST
+
 /* The store's own format: what is read back is what was put, for its key. */
 START_TEST(test_store_format)
 {
@@ -176,6 +219,7 @@ Suite *make_image_suite(void)
 	tcase_add_test(tc, test_sha256_vectors);
 	tcase_add_test(tc, test_image_roundtrip);
 	tcase_add_test(tc, test_image_malformed);
+	tcase_add_test(tc, test_image_usdt);
 	tcase_add_test(tc, test_store_format);
 	tcase_add_test(tc, test_map_memory_limit);
 	suite_add_tcase(s, tc);

@@ -22,21 +22,23 @@
 static int option(struct tool *t, int key, char *arg,
 		  struct argp_state *state);
 
-enum { OPT_WATCH = 0x300, OPT_METRICS };
+enum { OPT_WATCH = 0x300, OPT_METRICS, OPT_SET };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Probes (FUNC is a function of FILE.c):", 1 },
 	{ NULL, 'k', "FUNC:SYMBOL", 0, "attach FUNC as a kprobe on kernel function SYMBOL; a pattern (vfs_*, or /REGEX/ for the whole name) attaches every match, as bcc's event_re=", 1 },
 	{ NULL, 'r', "FUNC:SYMBOL", 0, "attach FUNC as a kretprobe (SYMBOL or a pattern)", 1 },
 	{ NULL, 't', "FUNC:CAT:NAME", 0, "attach FUNC to tracepoint CAT:NAME", 1 },
-	{ NULL, 'u', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uprobe on SYMBOL of BIN: a path, a library (c, ssl, pthread, libc.so.6: the one -p's process maps, else from ld.so.cache) or a command in $PATH", 1 },
+	{ NULL, 'u', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uprobe on SYMBOL of BIN: a path, a library (c, ssl, pthread, libc.so.6: the one -p's process maps, else from ld.so.cache) or a command in $PATH; SYMBOL may be a pattern (str*, or /REGEX/), as bcc's sym_re=", 1 },
 	{ NULL, 'U', "FUNC:BIN:SYMBOL", 0, "attach FUNC as a uretprobe", 1 },
+	{ NULL, 'S', "FUNC:BIN-or-PID:PROVIDER:PROBE", 0, "attach FUNC to USDT probe PROVIDER:PROBE (PROVIDER may be empty when the name is unique) of BIN (as -u takes it) or of every module of process PID, as bcc's USDT(path=, pid=).enable_probe(probe=, fn_name=); with -p, BIN as that process maps it", 1 },
 	{ NULL, 'P', "FUNC:TYPE:CONFIG:period=N|freq=N", 0, "attach FUNC to a perf event on every CPU (bcc's attach_perf_event): software:cpu-clock, hardware:cpu-cycles, ... or numbers; :cpu=N for one CPU", 1 },
 	{ NULL, 'l', NULL, 0, "list probes matching GLOB (tracepoint:CAT:NAME; kprobe:FUNC where the kernel has kprobes); -lv PROBE: its arguments", 1 },
 	{ NULL, 0, NULL, 0, "The program and the run:", 2 },
 	{ NULL, 'D', "NAME[=VALUE]", 0, "define a macro for the program", 2 },
 	{ NULL, 'I', "DIR", 0, "add DIR to the program's include path", 2 },
 	TOOL_OPT_PID,
+	{ "set", OPT_SET, "MAP:KEY=VALUE", 0, "write VALUE at KEY of MAP before anything attaches, as a bcc tool's b[\"MAP\"][KEY] = VALUE: integers (in the map's sizes) or \"strings\"", 2 },
 	{ NULL, 'c', "COMMAND", 0, "run COMMAND (sh -c) once attached, with FILTER_PID its pid, and end when it ends", 2 },
 	TOOL_OPT_DURATION("end after SECONDS"),
 	{ "buffer-pages", 'b', "N", 0, "perf buffer pages per CPU (default 64, a power of 2); lost events are counted on stderr", 2 },
@@ -73,6 +75,7 @@ static const struct tool_cmd cmd = {
 		    "    sudo bpfrun -t do_open:syscalls:sys_enter_openat prog.c\n"
 		    "    sudo bpfrun -u f:/bin/bash:readline prog.c\n"
 		    "    sudo bpfrun -u f:c:malloc -p 1234 prog.c\n"
+		    "    sudo bpfrun -S f:/usr/bin/python3.11:python:function__entry -p 1234 prog.c\n"
 		    "    sudo bpfrun -k 'f:vfs_*' prog.c          # every vfs_ function\n"
 		    "    sudo bpfrun -P f:software:cpu-clock:freq=99 -d 5 profile.c\n"
 		    "    sudo bpfrun -l 'tracepoint:syscalls:sys_enter_open*'\n"
@@ -300,6 +303,15 @@ static int option(struct tool *t, int key, char *arg,
 	size_t i;
 	long n;
 
+	if (key == 'S') {
+		/* the library checks the target: FUNC:TARGET is all we split */
+		add_probe(r, BPFRUN_USDT, key, arg);
+		if (t->nusdt == ARRAY_SIZE(t->usdt))
+			tool_usage_error(t, "too many -S");
+		t->usdt[t->nusdt].func = r->probes[--r->nprobes].func;
+		t->usdt[t->nusdt++].target = r->probes[r->nprobes].target;
+		return 0;
+	}
 	for (i = 0; i < ARRAY_SIZE(probe_keys); i++) {
 		if (key == probe_keys[i].key) {
 			add_probe(r, probe_keys[i].kind, key, arg);
@@ -336,6 +348,15 @@ static int option(struct tool *t, int key, char *arg,
 	case OPT_METRICS:
 		r->metrics_at = arg;
 		return 0;
+	case OPT_SET: {
+		const char **p = realloc(r->sets, (r->nsets + 1) * sizeof(*p));
+
+		if (!p)
+			tool_usage_error(t, "out of memory");
+		r->sets = p;
+		r->sets[r->nsets++] = arg;
+		return 0;
+	}
 	case ARGP_KEY_ARG:
 		if (r->arg)
 			argp_error(state, r->list ? "-l takes one GLOB or PROBE" :
@@ -369,9 +390,14 @@ static int run_program(struct run *r, const char *file)
 		goto out;
 	}
 	r->t.trace = used;
+	/* -p: USDT probes in that process, as uprobes below */
+	for (i = 0; i < r->t.nusdt; i++)
+		r->t.usdt[i].pid = r->cmd ? 0 : r->t.pid;
 	err = tool_open(&r->t);
 	if (r->watch)
 		watch_set(r->watch, err ? NULL : r->t.b, file);
+	if (!err)
+		err = maps_set(r);
 	if (err)
 		goto out;
 	/* the buffers are read before anything is attached: nothing is missed */
@@ -390,7 +416,7 @@ static int run_program(struct run *r, const char *file)
 		goto out;
 	if (!bpfrun_nr_links(r->t.b)) {
 		fprintf(stderr,
-			"bpfrun: %s: nothing to attach: name functions kprobe__SYM, tracepoint__CAT__NAME, ... or use TRACEPOINT_PROBE, or give -k/-r/-t/-u/-U/-P\n",
+			"bpfrun: %s: nothing to attach: name functions kprobe__SYM, tracepoint__CAT__NAME, ... or use TRACEPOINT_PROBE, or give -k/-r/-t/-u/-U/-S/-P\n",
 			file);
 		err = -ENOENT;
 		goto out;
@@ -510,6 +536,7 @@ cleanup:
 	}
 	watch_close(r.watch);
 	metrics_close(r.metrics);
+	free(r.sets);
 	for (i = 0; i < r.nprobes; i++) {
 		free(r.probes[i].func);
 		free(r.probes[i].target);

@@ -52,6 +52,8 @@ struct run {
 	struct out_table *outs;
 	size_t nouts;
 	struct dprog *types;	/* where every table's types come from */
+	const char **sets;	/* --set MAP:KEY=VALUE, in order */
+	size_t nsets;
 	const char *metrics_at;	/* --metrics=[ADDR:]PORT */
 	struct metrics *metrics;
 };
@@ -120,6 +122,9 @@ ssize_t hist_slot_col(const struct dcol *c, size_t n);
 void hist_print(struct run *r, const struct bpfrun_table_info *ti,
 		const struct dtype *k, const struct dtype *v,
 		struct map_entry *e, long n);
+
+/* runner_set.c: the --set writes into the maps, before anything attaches */
+int maps_set(struct run *r);
 
 /* runner_metrics.c: /metrics over HTTP, from a thread of libmicrohttpd's */
 struct metrics;

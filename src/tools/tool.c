@@ -437,7 +437,7 @@ int tool_open(struct tool *t)
 	BPFRUN_OPTS(bpfrun_opts, opts, .cflags = t->cflags,
 		    .ncflags = t->ncflags, .headers = t->headers,
 		    .no_cache = t->no_cache, .values = t->values,
-		    .nvalues = t->nvalues);
+		    .nvalues = t->nvalues, .usdt = t->usdt, .nusdt = t->nusdt);
 	char path[PATH_MAX];
 	struct timespec ts;
 	int err;

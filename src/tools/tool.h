@@ -74,6 +74,9 @@ struct tool {
 	/* FILTER_PID and the like: given at load time, no compile per value */
 	struct bpfrun_value values[BPFRUN_MAX_VALUES];
 	size_t nvalues;
+	/* USDT probes: compiled for, so given at open */
+	struct bpfrun_usdt usdt[BPFRUN_MAX_USDT];
+	size_t nusdt;
 	int trace;		/* cmd->trace, or what the runner found */
 	struct bpfrun_trace_pipe *tp;
 	struct bpfrun *b;
