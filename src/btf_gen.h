@@ -18,7 +18,7 @@
 #include "internal.h"
 
 /* Bump whenever the generated tree changes for the same inputs. */
-#define FORMAT_VERSION		3
+#define FORMAT_VERSION		5
 #define DEFAULT_BTF		"/sys/kernel/btf/vmlinux"
 #define RENAME_PREFIX		"__vmlinux_"
 #define STAMP_NAME		"bpfrun-btf-tree.txt"

@@ -52,7 +52,8 @@ int cache_key(const char *path, const char *const *cflags, size_t ncflags,
 	m = open_memstream(&text, &len);
 	if (!m)
 		return -ENOMEM;
-	fprintf(m, "format 2\nsource %s %lld %s\n", path, (long long)st.st_size,
+	/* format 3: images keep the program's BTF when no map has types */
+	fprintf(m, "format 3\nsource %s %lld %s\n", path, (long long)st.st_size,
 		hex);
 	for (i = 0; i < ncflags; i++)
 		fprintf(m, "cflag %s\n", cflags[i]);

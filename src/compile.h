@@ -25,4 +25,10 @@ int child_compile(int sock, const char *path, const char *const *cflags,
 		  size_t ncflags, const struct headers_choice *h,
 		  const struct usdt_set *usdt);
 
+/*
+ * btf_anchor.c: the text of the program at @path with its own structs,
+ * unions and enums made part of its BTF (malloc()ed), or -errno.
+ */
+int anchored_source(const char *path, char **out);
+
 #endif

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -162,9 +163,51 @@ static int copy_tables(struct bpfrun *b, void *m)
 }
 
 /*
+ * The id of the program's BTF that libbcc loaded into the kernel, for a
+ * program whose maps have none (a perf buffer alone): libbcc's C API does
+ * not give it, but its fd is the one BTF object this process holds (the
+ * child loads no other). 0 when there is not exactly one.
+ */
+static unsigned module_btf_id(void)
+{
+	char path[64], link[64];
+	unsigned id = 0, n = 0;
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	ssize_t len;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct bpf_btf_info info = { 0 };
+		__u32 ilen = sizeof(info);
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+		    fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, "anon_inode:btf") ||
+		    bpf_obj_get_info_by_fd(fd, &info, &ilen))
+			continue;
+		if (!n++ || info.id == id)
+			id = info.id;
+		else
+			id = 0;
+	}
+	closedir(d);
+	return id;
+}
+
+/*
  * The types libbcc gave its maps (what bpf_spin_lock and friends need), so
  * that our maps are made with the same: the type ids of each map and the
- * program's BTF, read back from the kernel.
+ * program's BTF, read back from the kernel. The BTF is kept even when no
+ * map has types: the runner decodes events by it (decode_btf.c).
  */
 static int copy_btf(struct bpfrun *b)
 {
@@ -187,6 +230,8 @@ static int copy_btf(struct bpfrun *b)
 		t->btf_key_type_id = info.btf_key_type_id;
 		t->btf_value_type_id = info.btf_value_type_id;
 	}
+	if (!btf_id)
+		btf_id = module_btf_id();
 	if (!btf_id)
 		return 0;
 	btf = btf__load_from_kernel_by_id(btf_id);
@@ -523,27 +568,32 @@ static int child_print(enum bpfrun_print_level level, const char *fmt,
 #endif
 
 /*
- * With USDT probes the program's text is libbcc's argument code and then
- * the source (libbcc rewrites the main file only, and the calls it makes
- * of bpf_usdt_readarg() name that code): in a memfd, "#line" making
+ * The text libbcc compiles, in a memfd: the source with its own types
+ * made part of its BTF (btf_anchor.c), and before it, with USDT probes,
+ * libbcc's argument code (libbcc rewrites the main file only, and the
+ * calls it makes of bpf_usdt_readarg() name that code), "#line" making
  * clang's messages name the source's own lines.
  */
-static int usdt_source(const char *path, const struct usdt_set *set,
+static int main_source(const char *path, const struct usdt_set *set,
 		       struct bpfrun *b, struct image_deps *deps, char *out,
 		       size_t len)
 {
 	char *args = NULL, *src = NULL;
+	int fd, err = 0;
 	size_t n;
-	int fd, err;
 
-	err = usdt_generate(set, b, deps, &args);
-	if (!err)
+	if (set && set->n)
+		err = usdt_generate(set, b, deps, &args);
+	/* without the anchors, events decode by libbcc's fields alone */
+	if (!err && anchored_source(path, &src))
 		err = read_whole(path, MAX_SOURCE, &src, &n);
-	fd = err ? -1 : memfd_create("bpfrun-usdt", MFD_CLOEXEC);
+	fd = err ? -1 : memfd_create("bpfrun-main", MFD_CLOEXEC);
 	if (!err && fd < 0)
 		err = -errno;
-	if (!err && (dprintf(fd, "%s\n#line 1 \"%s\"\n", args, path) < 0 ||
-		     write(fd, src, n) != (ssize_t)n))
+	if (!err && args && dprintf(fd, "%s\n#line 1 \"%s\"\n", args, path) < 0)
+		err = -EIO;
+	n = src ? strlen(src) : 0;
+	if (!err && write(fd, src, n) != (ssize_t)n)
 		err = -EIO;
 	free(args);
 	free(src);
@@ -632,13 +682,9 @@ int child_compile(int sock, const char *path,
 		argv[n++] = subdef;
 	}
 
-	snprintf(main_path, sizeof(main_path), "%s", path);
-	if (usdt && usdt->n) {
-		err = usdt_source(path, usdt, &b, &deps, main_path,
-				  sizeof(main_path));
-		if (err)
-			return -err;
-	}
+	err = main_source(path, usdt, &b, &deps, main_path, sizeof(main_path));
+	if (err)
+		return -err;
 	small_kallsyms();
 	cfd = stderr_catch(&saved);
 	m = bcc.create_c(main_path, 0, argv, n, true, NULL);

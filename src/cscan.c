@@ -30,6 +30,7 @@ void cnames_free(struct cnames *c)
 	ns_free(&c->macros);
 	ns_free(&c->tags);
 	ns_free(&c->enum_tags);
+	ns_free(&c->union_tags);
 	ns_free(&c->enumerators);
 	ns_free(&c->typedefs);
 	ns_free(&c->idents);
@@ -41,6 +42,7 @@ void cnames_sort(struct cnames *c)
 	ns_sort(&c->macros);
 	ns_sort(&c->tags);
 	ns_sort(&c->enum_tags);
+	ns_sort(&c->union_tags);
 	ns_sort(&c->enumerators);
 	ns_sort(&c->typedefs);
 	ns_sort(&c->idents);
@@ -229,6 +231,10 @@ void scan_c(struct cnames *c, const char *s, size_t len)
 				     tok_is(&prev2, "union") ||
 				     tok_is(&prev2, "enum")))
 					cn_add(c, &c->tags, prev.p, prev.len);
+				if (prev.kind == TOK_IDENT &&
+				    tok_is(&prev2, "union"))
+					cn_add(c, &c->union_tags, prev.p,
+					       prev.len);
 				depth++;
 				if (tok_is(&prev, "enum") ||
 				    (prev.kind == TOK_IDENT &&

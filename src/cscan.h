@@ -39,6 +39,7 @@ struct cnames {
 	struct nameset macros;
 	struct nameset tags;
 	struct nameset enum_tags;	/* tags of enums, also in ->tags */
+	struct nameset union_tags;	/* tags of unions, also in ->tags */
 	struct nameset enumerators;
 	struct nameset typedefs;
 	/* with ->uses set: every identifier, in #define bodies too, and the

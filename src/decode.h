@@ -7,6 +7,9 @@
  * decode_type.c    the types: C scalars, arrays, record layout, reading
  *                  integers and floats out of bytes
  * decode_parse.c   libbcc's key/leaf descriptions and perf_submit() fields
+ * decode_btf.c     the program's own BTF: types by id, an event's struct
+ * decode_prog.c    where a table's types come from: BTF first, then
+ *                  libbcc's descriptions
  * decode_text.c    values as text: name=value lines and columns
  * decode_json.c    values as JSON, and the tree's one JSON writer (json-c)
  * tp_format.c      tracepoint format files
@@ -28,6 +31,12 @@ enum dtype_kind {
 };
 
 struct dtype;
+
+/* An enumerator: an enum's value prints as its name where one matches. */
+struct denum {
+	char *name;
+	long long val;
+};
 
 struct dfield {
 	char *name;
@@ -60,6 +69,8 @@ struct dtype {
 	unsigned nelem;
 	struct dfield *fields;	/* structs and unions */
 	size_t nfields;
+	struct denum *enums;	/* enums (from BTF) */
+	size_t nenums;
 };
 
 /*
@@ -78,6 +89,57 @@ int dtype_parse(const char *desc, struct dtype **out, char *err, size_t errlen);
 int dtype_from_fields(const char *const *fields, size_t n,
 		      struct dtype *const *known, size_t nknown,
 		      struct dtype **out, char *err, size_t errlen);
+/*
+ * Type @id of a program's BTF (parsed and checked by btf__new), as the
+ * decoder's type: integers, bool, char, enums (with their enumerators),
+ * floats, pointers (their address), arrays, structs and unions with their
+ * bitfields; typedefs and qualifiers are looked through. -EOPNOTSUPP (said
+ * in @err) for what it cannot show (a function, a forward declaration, a
+ * bitfield across its storage unit), -E2BIG over the DTYPE_MAX_* limits,
+ * -EINVAL for a malformed type.
+ */
+struct btf;
+int dtype_from_btf(const struct btf *btf, unsigned id, struct dtype **out,
+		   char *err, size_t errlen);
+/*
+ * The event type of a perf_submit() table from the program's BTF. libbcc
+ * records the fields of the struct the program submits ("name#type") but
+ * not its name: the event type is the struct whose members are those
+ * fields, the same names in the same order with the same type spelling
+ * (decode_btf.c says how types are spelled). Several that match must have
+ * the same layout (two identical structs); else, or when none matches,
+ * -ENOENT, said in @err.
+ */
+int dtype_btf_event(const struct btf *btf, const char *const *fields,
+		    size_t n, struct dtype **out, char *err, size_t errlen);
+
+/*
+ * A program's types (decode_prog.c): its BTF, parsed once, and its
+ * tables' descriptions. Every printer of the runner takes its types here,
+ * so a value prints the same in an event, a map and a metric.
+ */
+struct bpfrun;
+struct dprog;
+/* -ENOMEM only: a program without BTF, or with BTF that does not parse,
+ * has its descriptions. */
+int dprog_open(const struct bpfrun *b, struct dprog **out);
+void dprog_close(struct dprog *d);
+/*
+ * Table @i's key and value types: from BTF when the map has its type ids
+ * and their sizes are the map's, else from libbcc's descriptions. -EINVAL
+ * when neither gives types of the map's sizes, -ENOMEM.
+ */
+int dprog_map_types(struct dprog *d, size_t i, struct dtype **key,
+		    struct dtype **val);
+/*
+ * The event type of output table @i: the BTF struct of its fields
+ * (dtype_btf_event), else its fields with the records of every table's
+ * descriptions. -ENOENT (no fields recorded, a record not known) and
+ * -EINVAL with a message in @err, -ENOMEM.
+ */
+int dprog_event_type(struct dprog *d, size_t i, struct dtype **out,
+		     char *err, size_t errlen);
+
 /* A struct or union named @name inside @t (itself included), or NULL. */
 const struct dtype *dtype_find_record(const struct dtype *t, const char *name);
 /* A deep copy; NULL on -ENOMEM. */
@@ -163,6 +225,11 @@ void dcol_print_header(FILE *out, const struct dcol *c, size_t n);
 /* A column whose bytes are not all inside @len shows "?". */
 void dcol_print_row(FILE *out, const struct dcol *c, size_t n,
 		    const void *data, size_t len);
+/* One column's value alone, as in a row (no padding). */
+void dcol_print_value(FILE *out, const struct dcol *c, const void *data,
+		      size_t len);
+/* The integer column @c holds in @data (all its bytes there). */
+__int128 dcol_int(const struct dcol *c, const void *data);
 
 /* A tracepoint's format file: its fields, without the common_ ones. */
 struct tp_field {

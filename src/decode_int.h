@@ -26,6 +26,8 @@ int dtype_layout(struct dtype *t, bool packed);
 /* The integer a field holds, bitfields included, sign-extended. */
 __int128 dtype_field_int(const struct dtype *t, const void *p,
 			 unsigned bit_off, unsigned bits);
+/* The name of enumerator @v of enum @t, or NULL (not an enum, no match). */
+const char *dtype_enum_name(const struct dtype *t, __int128 v);
 /* @v in decimal, in @buf (printf() has no 128-bit integers). */
 const char *dtype_int_str(__int128 v, bool is_signed, char buf[48]);
 /* A float or double at @p, as a double. */

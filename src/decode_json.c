@@ -327,6 +327,7 @@ static void put_value(struct writer *w, const struct dtype *t, const char *p,
 	bool first = true;
 	const char *q;
 	char buf[48];
+	__int128 v;
 
 	switch (t->kind) {
 	case DT_INT:
@@ -335,8 +336,13 @@ static void put_value(struct writer *w, const struct dtype *t, const char *p,
 			PUT(w, "null");
 			return;
 		}
-		q = dtype_int_str(dtype_field_int(t, p, bit_off, bits),
-				  t->is_signed, buf);
+		v = dtype_field_int(t, p, bit_off, bits);
+		/* an enumerator as its name, as text shows it; else a number */
+		if ((q = dtype_enum_name(t, v))) {
+			put_string(w, q, strlen(q));
+			return;
+		}
+		q = dtype_int_str(v, t->is_signed, buf);
 		put(w, q, buf + 47 - q);	/* it ends at buf[47] */
 		return;
 	case DT_FLOAT:

@@ -15,16 +15,18 @@
 static void print_scalar(FILE *out, const struct dtype *t, const void *p,
 			 unsigned bit_off, unsigned bits)
 {
+	const char *name;
 	char buf[48];
+	__int128 v;
 
 	if (t->kind == DT_FLOAT) {
 		dtype_format_float(t, p, buf, sizeof(buf));
 		fputs(buf, out);
 		return;
 	}
-	fputs(dtype_int_str(dtype_field_int(t, p, bit_off, bits), t->is_signed,
-			    buf),
-	      out);
+	v = dtype_field_int(t, p, bit_off, bits);
+	name = dtype_enum_name(t, v);
+	fputs(name ? name : dtype_int_str(v, t->is_signed, buf), out);
 }
 
 /* Bytes outside printable ASCII as \xNN: a terminal shows the line as is. */
@@ -244,4 +246,17 @@ void dcol_print_row(FILE *out, const struct dcol *c, size_t n,
 			fprintf(out, "%-*s ", c[i].width, buf);
 		free(buf);
 	}
+}
+
+void dcol_print_value(FILE *out, const struct dcol *c, const void *data,
+		      size_t len)
+{
+	print_value(out, c->type, (const char *)data + c->offset,
+		    drest(len, c->offset), c->bit_off, c->bits);
+}
+
+__int128 dcol_int(const struct dcol *c, const void *data)
+{
+	return dtype_field_int(c->type, (const char *)data + c->offset,
+			       c->bit_off, c->bits);
 }

@@ -112,6 +112,9 @@ void dtype_free(struct dtype *t)
 		dtype_free(t->fields[i].type);
 	}
 	free(t->fields);
+	for (i = 0; i < t->nenums; i++)
+		free(t->enums[i].name);
+	free(t->enums);
 	dtype_free(t->elem);
 	free(t->name);
 	free(t);
@@ -128,9 +131,23 @@ struct dtype *dtype_dup(const struct dtype *t)
 	c->fields = NULL;
 	c->nfields = 0;
 	c->elem = NULL;
+	c->enums = NULL;
+	c->nenums = 0;
 	c->name = strdup(t->name ? t->name : "");
 	if (!c->name)
 		goto err;
+	if (t->nenums) {
+		c->enums = calloc(t->nenums, sizeof(*c->enums));
+		if (!c->enums)
+			goto err;
+		for (i = 0; i < t->nenums; i++) {
+			c->enums[i].val = t->enums[i].val;
+			c->enums[i].name = strdup(t->enums[i].name);
+			c->nenums++;
+			if (!c->enums[i].name)
+				goto err;
+		}
+	}
 	if (t->elem && !(c->elem = dtype_dup(t->elem)))
 		goto err;
 	if (t->nfields) {
@@ -318,6 +335,20 @@ const char *dtype_int_str(__int128 v, bool is_signed, char buf[48])
 	if (neg)
 		*--p = '-';
 	return p;
+}
+
+const char *dtype_enum_name(const struct dtype *t, __int128 v)
+{
+	size_t i;
+
+	for (i = 0; i < t->nenums; i++) {
+		long long e = t->enums[i].val;
+
+		/* the bits of a 64-bit enumerator, read as the enum is */
+		if ((t->is_signed ? (__int128)e : (__int128)(unsigned long long)e) == v)
+			return t->enums[i].name;
+	}
+	return NULL;
 }
 
 long long dtype_int(const struct dtype *t, const void *p)

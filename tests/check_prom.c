@@ -66,9 +66,17 @@ static struct prom_map init(const char *name, int type, const char *kdesc,
 		.max_entries = 64, .key_desc = kdesc, .leaf_desc = vdesc,
 		.fd = fd,
 	};
+	struct dtype *k = NULL, *v = NULL;
 	struct prom_map pm;
 
-	ck_assert_int_eq(prom_map_init(&pm, &ti, "my-prog", src), 0);
+	/* as dprog_map_types gives them when the program has no BTF */
+	if (kdesc && vdesc &&
+	    (dtype_parse(kdesc, &k, NULL, 0) || dtype_parse(vdesc, &v, NULL, 0))) {
+		dtype_free(k);
+		dtype_free(v);
+		k = v = NULL;
+	}
+	ck_assert_int_eq(prom_map_init(&pm, &ti, k, v, "my-prog", src), 0);
 	return pm;
 }
 

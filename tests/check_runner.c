@@ -36,6 +36,7 @@ int main(void)
 
 	srunner_add_suite(sr, make_decode_suite());
 	srunner_add_suite(sr, make_decode_json_suite());
+	srunner_add_suite(sr, make_decode_btf_suite());
 	srunner_add_suite(sr, make_printk_fmt_suite());
 	srunner_add_suite(sr, make_prom_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -8,6 +8,7 @@
 Suite *make_hist_suite(void);
 Suite *make_decode_suite(void);
 Suite *make_decode_json_suite(void);
+Suite *make_decode_btf_suite(void);
 Suite *make_printk_fmt_suite(void);
 Suite *make_prom_suite(void);
 

@@ -62,8 +62,10 @@ static const struct tool_cmd cmd = {
 	       "64-bit value whose name contains \"dist\" or \"hist\" (BPF_HISTOGRAM's\n"
 	       "default name is dist) is a histogram indexed by slot: printed as bcc's\n"
 	       "print_linear_hist() when the name also contains \"lin\", else as\n"
-	       "print_log2_hist(). Other maps print as key and value, sorted by value;\n"
-	       "zero entries of arrays are left out.\n"
+	       "print_log2_hist(). A struct key with an integer field \"slot\" gives a\n"
+	       "histogram per value of its other fields (\"disk = sda\"), as\n"
+	       "print_log2_hist(section_header=...). Other maps print as key and value,\n"
+	       "sorted by value; zero entries of arrays are left out.\n"
 	       "\n"
 	       "trace_pipe is shared by every BPF program on the system: bpfrun shows\n"
 	       "the lines that match one of the bpf_trace_printk() formats of FILE.c.",

@@ -51,8 +51,7 @@ struct run {
 	bool show_all_printk;
 	struct out_table *outs;
 	size_t nouts;
-	struct dtype **known;	/* every table's key and leaf types */
-	size_t nknown;
+	struct dprog *types;	/* where every table's types come from */
 	const char **sets;	/* --set MAP:KEY=VALUE, in order */
 	size_t nsets;
 	const char *metrics_at;	/* --metrics=[ADDR:]PORT */
@@ -110,6 +109,20 @@ static inline bool map_is_shown(int type)
  */
 int maps_print(struct run *r);
 
+/* runner_hist.c */
+struct map_entry {
+	void *key, *val;
+};
+/* The integer column "slot" of a struct key, or -1. */
+ssize_t hist_slot_col(const struct dcol *c, size_t n);
+/*
+ * Map @ti's @n entries as bcc's histograms: one, or one per section of a
+ * struct key with a slot. Reorders @e.
+ */
+void hist_print(struct run *r, const struct bpfrun_table_info *ti,
+		const struct dtype *k, const struct dtype *v,
+		struct map_entry *e, long n);
+
 /* runner_set.c: the --set writes into the maps, before anything attaches */
 int maps_set(struct run *r);
 
@@ -149,9 +162,14 @@ struct prom_map {
 void prom_name(char *out, size_t len, const char *in);
 void prom_help(FILE *f, const char *name, const char *help, const char *type);
 void prom_label_value(FILE *f, const char *s);
-/* What map @ti of @program becomes; kind PROM_NONE: not exported. */
+/*
+ * What map @ti of @program becomes, its key and value types @k and @v
+ * (dprog_map_types; taken over, NULL: not known); kind PROM_NONE: not
+ * exported.
+ */
 int prom_map_init(struct prom_map *pm, const struct bpfrun_table_info *ti,
-		  const char *program, const char *src);
+		  struct dtype *k, struct dtype *v, const char *program,
+		  const char *src);
 void prom_map_free(struct prom_map *pm);
 /* Its samples, read now: the number of entries read, or -errno. */
 long prom_map_write(FILE *f, const struct prom_map *pm);

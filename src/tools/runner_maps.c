@@ -29,15 +29,11 @@ static bool dump_stopped(size_t i)
 	return i % CHECK_EVERY == 0 && tool_stopped_since(dump_stop_base);
 }
 
-struct entry {
-	void *key, *val;
-};
-
 static const struct dtype *sort_type;
 
 static int cmp_entry(const void *a, const void *b)
 {
-	const struct entry *x = a, *y = b;
+	const struct map_entry *x = a, *y = b;
 
 	if (dtype_is_int(sort_type)) {
 		long long u = dtype_int(sort_type, x->val);
@@ -67,9 +63,23 @@ static bool is_hist(const struct bpfrun_table_info *ti, const struct dtype *k,
 	char lname[256];
 	size_t i;
 
-	if (!dtype_is_int(k) || !dtype_is_int(v) || v->size != 8 ||
-	    k->size > 8)
+	struct dcol *cols;
+	size_t ncols;
+	bool slot;
+
+	if (!dtype_is_int(v) || v->size != 8)
 		return false;
+	if (k->kind == DT_STRUCT) {
+		/* bcc's print_log2_hist(section_header=...): a slot field */
+		if (dtype_columns(k, &cols, &ncols))
+			return false;
+		slot = hist_slot_col(cols, ncols) >= 0;
+		free(cols);
+		if (!slot)
+			return false;
+	} else if (!dtype_is_int(k) || k->size > 8) {
+		return false;
+	}
 	for (i = 0; ti->name[i] && i + 1 < sizeof(lname); i++)
 		lname[i] = tolower((unsigned char)ti->name[i]);
 	lname[i] = '\0';
@@ -82,13 +92,13 @@ static bool is_hist(const struct bpfrun_table_info *ti, const struct dtype *k,
  * tools do. Returns the number of entries or -errno.
  */
 static long read_map(const struct bpfrun_table_info *ti, const struct dtype *v,
-		     struct entry **out)
+		     struct map_entry **out)
 {
 	size_t ks = ti->key_size, vs = ti->leaf_size, cap = 0, n = 0;
 	int ncpu = map_is_percpu(ti->type) ? libbpf_num_possible_cpus() : 1;
 	size_t stride = map_is_percpu(ti->type) ? (vs + 7) / 8 * 8 : vs;
 	char *key = calloc(1, ks), *next = calloc(1, ks), *raw;
-	struct entry *e = NULL;
+	struct map_entry *e = NULL;
 	bool first = true;
 	size_t seen = 0;
 	long err = 0;
@@ -123,7 +133,7 @@ static long read_map(const struct bpfrun_table_info *ti, const struct dtype *v,
 				continue;
 		}
 		if (n == cap) {
-			struct entry *ne;
+			struct map_entry *ne;
 
 			cap = cap ? 2 * cap : 64;
 			ne = realloc(e, cap * sizeof(*e));
@@ -161,43 +171,10 @@ out:
 	return n;
 }
 
-/* {"table":NAME,"log2_hist":[{"low":L,"high":H,"count":N}...]} */
-static int hist_json(const char *name, bool linear,
-		     const unsigned long long *vals, size_t slots)
-{
-	struct json_object *line = djson_line(name), *arr, *b;
-	int err;
-	size_t i;
-
-	arr = json_object_new_array();
-	err = arr ? djson_add(line, linear ? "linear_hist" : "log2_hist", arr) :
-		    -ENOMEM;
-	for (i = linear ? 0 : 1; !err && i < slots; i++) {
-		unsigned long long lo, hi;
-
-		if (!vals[i])
-			continue;
-		lo = linear ? i : i == 1 ? 0 : 1ULL << (i - 1);
-		hi = linear ? i : i == 64 ? ~0ULL : (1ULL << i) - 1;
-		b = json_object_new_object();
-		if (!(err = djson_append(arr, b)))
-			err = djson_add(b, "low", json_object_new_uint64(lo));
-		if (!err)
-			err = djson_add(b, "high", json_object_new_uint64(hi));
-		if (!err)
-			err = djson_add(b, "count",
-					json_object_new_uint64(vals[i]));
-	}
-	if (!err)
-		err = djson_print_line(stdout, line);
-	json_object_put(line);
-	return err;
-}
-
 /* Entry @i for the JSON writer, until a new stop request */
 static bool entry_at(void *ctx, size_t i, const void **key, const void **val)
 {
-	const struct entry *e = ctx;
+	const struct map_entry *e = ctx;
 
 	if (dump_stopped(i + 1))
 		return false;
@@ -209,7 +186,7 @@ static bool entry_at(void *ctx, size_t i, const void **key, const void **val)
 /* {"table":NAME,"entries":[{"key":K,"value":V}...]} */
 static int entries_json(const struct bpfrun_table_info *ti,
 			const struct dtype *k, const struct dtype *v,
-			struct entry *e, long n)
+			struct map_entry *e, long n)
 {
 	struct json_object *line = djson_line(ti->name), *arr;
 	int err;
@@ -223,46 +200,14 @@ static int entries_json(const struct bpfrun_table_info *ti,
 	return err;
 }
 
-static void print_hist(struct run *r, const struct bpfrun_table_info *ti,
-		       const struct dtype *k, const struct dtype *v,
-		       struct entry *e, long n)
-{
-	bool linear = strstr(ti->name, "lin") != NULL;
-	size_t slots = linear ? 1025 : 65;
-	unsigned long long *vals = calloc(slots, sizeof(*vals));
-	long j;
-
-	if (!vals)
-		return;
-	for (j = 0; j < n; j++) {
-		long long slot = dtype_int(k, e[j].key);
-
-		if (slot >= 0 && (size_t)slot < slots)
-			vals[slot] += dtype_int(v, e[j].val);
-	}
-	if (r->json) {
-		if (hist_json(ti->name, linear, vals, slots))
-			fprintf(stderr, "bpfrun: map %s: no memory for JSON\n",
-				ti->name);
-	} else {
-		printf("\n%s:\n", ti->name);
-		if (linear)
-			bpfrun_print_linear_hist(stdout, vals, slots, "value");
-		else
-			bpfrun_print_log2_hist(stdout, vals, slots, "value");
-	}
-	free(vals);
-}
-
-static void print_map(struct run *r, const struct bpfrun_table_info *ti)
+static void print_map(struct run *r, size_t idx,
+		      const struct bpfrun_table_info *ti)
 {
 	struct dtype *k = NULL, *v = NULL;
-	struct entry *e = NULL;
+	struct map_entry *e = NULL;
 	long n, i;
 
-	if (ti->fd < 0 || dtype_parse(ti->key_desc, &k, NULL, 0) ||
-	    dtype_parse(ti->leaf_desc, &v, NULL, 0) || k->size != ti->key_size ||
-	    v->size != ti->leaf_size) {
+	if (ti->fd < 0 || dprog_map_types(r->types, idx, &k, &v)) {
 		fprintf(stderr, "bpfrun: map %s: cannot decode its types\n",
 			ti->name);
 		goto out;
@@ -278,7 +223,7 @@ static void print_map(struct run *r, const struct bpfrun_table_info *ti)
 		goto out;
 	}
 	if (is_hist(ti, k, v)) {
-		print_hist(r, ti, k, v, e, n);
+		hist_print(r, ti, k, v, e, n);
 	} else {
 		sort_type = v;
 		if (n)	/* e is NULL for an empty map */
@@ -320,7 +265,7 @@ int maps_print(struct run *r)
 	for (i = 0; i < n; i++) {
 		bpfrun_table_info(r->t.b, i, &ti);
 		if (map_is_shown(ti.type))
-			print_map(r, &ti);
+			print_map(r, i, &ti);
 		if (tool_stopped_since(dump_stop_base)) {
 			fflush(stdout);
 			fprintf(stderr,

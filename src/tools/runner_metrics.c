@@ -349,6 +349,7 @@ int metrics_bind(struct metrics *m, struct bpfrun *b, const char *src)
 	size_t i, n = bpfrun_nr_tables(b), old_n;
 	struct prom_map *maps, *old;
 	struct bpfrun_table_info ti;
+	struct dprog *types;
 	long *entries;
 	int err;
 
@@ -361,18 +362,35 @@ int metrics_bind(struct metrics *m, struct bpfrun *b, const char *src)
 		free(entries);
 		return -ENOMEM;
 	}
+	err = dprog_open(b, &types);
+	if (err) {
+		free(maps);
+		free(entries);
+		return err;
+	}
 	for (i = 0; i < n; i++) {
+		struct dtype *k = NULL, *v = NULL;
+
 		err = bpfrun_table_info(b, i, &ti);
+		if (!err && map_is_shown(ti.type) &&
+		    dprog_map_types(types, i, &k, &v) == -ENOMEM)
+			err = -ENOMEM;
 		if (!err)
-			err = prom_map_init(&maps[i], &ti, m->prefix, src);
+			err = prom_map_init(&maps[i], &ti, k, v, m->prefix, src);
+		else {
+			dtype_free(k);
+			dtype_free(v);
+		}
 		if (err) {
 			free_maps(maps, i + 1);
 			free(entries);
+			dprog_close(types);
 			return err;
 		}
 		if (ti.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 			lost_table(m, ti.name);
 	}
+	dprog_close(types);
 	pthread_mutex_lock(&m->lock);
 	old = m->maps;
 	old_n = m->nmaps;

@@ -221,25 +221,6 @@ static void on_lost(void *ctx, const char *table, int cpu,
 	metrics_lost(r->metrics, table, n);
 }
 
-/* Every table's key and leaf type, for the records events refer to. */
-static int load_types(struct run *r)
-{
-	size_t i, n = bpfrun_nr_tables(r->t.b);
-	struct bpfrun_table_info ti;
-
-	r->known = calloc(2 * n + 1, sizeof(*r->known));
-	if (!r->known)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		bpfrun_table_info(r->t.b, i, &ti);
-		if (!dtype_parse(ti.key_desc, &r->known[r->nknown], NULL, 0))
-			r->nknown++;
-		if (!dtype_parse(ti.leaf_desc, &r->known[r->nknown], NULL, 0))
-			r->nknown++;
-	}
-	return 0;
-}
-
 int out_open(struct run *r, struct bpfrun_events **ev)
 {
 	BPFRUN_OPTS(bpfrun_events_opts, eo, .on_event = on_event,
@@ -249,7 +230,7 @@ int out_open(struct run *r, struct bpfrun_events **ev)
 	char err[256];
 	int e;
 
-	e = load_types(r);
+	e = dprog_open(r->t.b, &r->types);
 	if (e)
 		return e;
 	r->outs = calloc(n + 1, sizeof(*r->outs));
@@ -264,20 +245,12 @@ int out_open(struct run *r, struct bpfrun_events **ev)
 			continue;
 		o->name = ti.name;
 		r->nouts++;
-		if (!ti.nfields) {
-			fprintf(stderr,
-				"bpfrun: %s: libbcc recorded no fields for its events: shown as hex\n",
-				ti.name);
-			continue;
-		}
-		e = dtype_from_fields(ti.fields, ti.nfields, r->known,
-				      r->nknown, &o->type, err, sizeof(err));
+		e = dprog_event_type(r->types, i, &o->type, err, sizeof(err));
 		if (e == -ENOMEM)
 			return e;
 		if (e) {
-			fprintf(stderr, "bpfrun: %s: %s%s: shown as hex\n",
-				ti.name, err, e != -ENOENT ? "" :
-				" (a struct must also be the key or value of a map to be known)");
+			fprintf(stderr, "bpfrun: %s: %s: shown as hex\n",
+				ti.name, err);
 			continue;
 		}
 		e = dtype_columns(o->type, &o->cols, &o->ncols);
@@ -299,16 +272,14 @@ void out_free(struct run *r)
 		free(r->outs[i].prefix);
 	}
 	free(r->outs);
-	for (i = 0; i < r->nknown; i++)
-		dtype_free(r->known[i]);
-	free(r->known);
+	dprog_close(r->types);
 	for (i = 0; i < r->nformats; i++)
 		free(r->formats[i]);
 	free(r->formats);
 	/* ready for --watch's next run */
 	r->outs = NULL;
-	r->known = NULL;
+	r->types = NULL;
 	r->formats = NULL;
-	r->nouts = r->nknown = r->nformats = 0;
+	r->nouts = r->nformats = 0;
 	r->show_all_printk = false;
 }

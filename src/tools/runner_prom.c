@@ -231,7 +231,8 @@ static bool col_is_int(const struct dcol *c)
  * exported (not a hash or array, types that cannot be decoded, type=none).
  */
 int prom_map_init(struct prom_map *pm, const struct bpfrun_table_info *ti,
-		  const char *program, const char *src)
+		  struct dtype *k, struct dtype *v, const char *program,
+		  const char *src)
 {
 	static const char *const gauge_words[] = {
 		"gauge", "current", "inflight", "in_flight", "active", "last",
@@ -244,6 +245,8 @@ int prom_map_init(struct prom_map *pm, const struct bpfrun_table_info *ti,
 	memset(pm, 0, sizeof(*pm));
 	pm->kind = PROM_NONE;
 	pm->slot_col = -1;
+	pm->k = k;
+	pm->v = v;
 	pm->map = strdup(ti->name);
 	if (!pm->map)
 		return -ENOMEM;
@@ -254,9 +257,7 @@ int prom_map_init(struct prom_map *pm, const struct bpfrun_table_info *ti,
 	pm->max_entries = ti->max_entries;
 	if (!map_is_shown(ti->type))
 		return 0;
-	if (ti->fd < 0 || !ti->key_desc || !ti->leaf_desc ||
-	    dtype_parse(ti->key_desc, &pm->k, NULL, 0) ||
-	    dtype_parse(ti->leaf_desc, &pm->v, NULL, 0) ||
+	if (ti->fd < 0 || !pm->k || !pm->v ||
 	    pm->k->size != ti->key_size || pm->v->size != ti->leaf_size ||
 	    dtype_columns(pm->k, &pm->kcols, &pm->nk) ||
 	    dtype_columns(pm->v, &pm->vcols, &pm->nv)) {

@@ -7,6 +7,9 @@
  *   open         3 x openat() of a missing file (-ENOENT), 7 x openat()
  *                of a file with O_DIRECTORY (-ENOTDIR)
  *   spin N       a busy loop for N seconds
+ *   writes COMM SIZE N [PIDFILE]
+ *                as COMM (its comm), N x write() of SIZE bytes to
+ *                /dev/null; its pid in PIDFILE first
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +81,24 @@ int main(int argc, char **argv)
 
 		while (now() < end)
 			total++;
+	} else if (!strcmp(argv[1], "writes") && argc > 4) {
+		static char buf[65536];
+		size_t size = strtoul(argv[3], NULL, 10);
+		int fd = open("/dev/null", O_WRONLY), n = atoi(argv[4]);
+		FILE *pf;
+
+		if (fd < 0 || size > sizeof(buf) ||
+		    prctl(PR_SET_NAME, argv[2], 0, 0, 0))
+			return 1;
+		if (argc > 5) {
+			pf = fopen(argv[5], "w");
+			if (!pf || fprintf(pf, "%d\n", getpid()) < 0 || fclose(pf))
+				return 1;
+		}
+		for (i = 0; i < n; i++)
+			if (write(fd, buf, size) != (ssize_t)size)
+				return 1;
+		close(fd);
 	} else {
 		return 2;
 	}
