@@ -28,6 +28,18 @@ enum dtype_kind {
 };
 
 struct dtype;
+struct json_object;
+
+/*
+ * A value whose JSON someone else writes: a stack id as its frames (the
+ * runner). @rec is the record holding the value (the value itself at the
+ * top), @len its bytes, @off the value's offset in it. A json-c object,
+ * released once written; NULL: the value is written as usual.
+ */
+struct dhook {
+	struct json_object *(*json)(const struct dhook *h, const void *rec,
+				    size_t len, unsigned off);
+};
 
 struct dfield {
 	char *name;
@@ -60,6 +72,7 @@ struct dtype {
 	unsigned nelem;
 	struct dfield *fields;	/* structs and unions */
 	size_t nfields;
+	const struct dhook *hook;	/* NULL: none; not the type's own */
 };
 
 /*
@@ -106,7 +119,6 @@ void dtype_print_text(FILE *out, const struct dtype *t, const void *data,
  * per item; it refers to @t and @data, which must outlive it. NULL on
  * -ENOMEM. Its own json-c type means nothing: only write it.
  */
-struct json_object;
 struct json_object *dtype_json(const struct dtype *t, const void *data,
 			       size_t len);
 /*
