@@ -327,8 +327,8 @@ void bpfrun_stacks_close(struct bpfrun_stacks *s);
 size_t bpfrun_stacks_nr_maps(const struct bpfrun_stacks *s);
 /*
  * The stack map whose ids @field holds (a field of a key, a value or an
- * event), as program text @src shows: "FIELD = MAP.get_stackid(...)" or
- * "FIELD = bpf_get_stackid(ctx, &MAP, ...)"; failing that, a field named
+ * event), as program text @src shows: "FIELD = MAP.get_stackid(...)";
+ * failing that, a field named
  * as bcc's tools name them (*stack_id, *stackid) holds ids of the
  * program's first stack map. @field NULL: table @table's key itself, when
  * the program calls TABLE.lookup(&VAR), .update(&VAR, ...),

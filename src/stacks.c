@@ -250,23 +250,18 @@ static const char *stack_map_named(const struct bpfrun_stacks *s,
 #define SP "[[:space:]]*"
 #define WORD "([[:alnum:]_]+)"
 
-/* @name = [(cast)] MAP.get_stackid(...) or bpf_get_stackid(ctx, &MAP, ...) */
+/*
+ * @name = [(cast)] MAP.get_stackid(...): bcc's one form (its rewriter
+ * makes it bcc_get_stackid(); libbcc declares no bpf_get_stackid()).
+ */
 static const char *assigned_map(const struct bpfrun_stacks *s, const char *src,
 				const char *name)
 {
-	const char *hit;
 	char re[512];
 
 	snprintf(re, sizeof(re),
 		 ID_START "%s" SP "=" SP "(\\([^()]*\\)" SP ")?" WORD SP "\\." SP
 			  "get_stackid" SP "\\(",
-		 name);
-	hit = each_match(src, re, 3, stack_map_named, s);
-	if (hit)
-		return hit;
-	snprintf(re, sizeof(re),
-		 ID_START "%s" SP "=" SP "(\\([^()]*\\)" SP ")?bpf_get_stackid" SP
-			  "\\([^,]*," SP "&?" SP WORD,
 		 name);
 	return each_match(src, re, 3, stack_map_named, s);
 }
@@ -448,7 +443,7 @@ void bpfrun_stacks_report(const struct bpfrun_stacks *s)
 		if (!m->lost)
 			continue;
 		/* -EEXIST: its bucket held another stack; -ENOMEM: no room */
-		pr_warn("%llu stack%s lost: stack map %s is full (%u entries, or two stacks in one hash bucket): give it more, BPF_STACK_TRACE(%s, %u)\n",
+		pr_warn("%llu stack%s lost (a key or event holds -EEXIST or -ENOMEM, not a stack id): stack map %s is full (%u entries) or two stacks hashed to one bucket: give it more, BPF_STACK_TRACE(%s, %u)\n",
 			m->lost, m->lost == 1 ? "" : "s", m->name,
 			m->max_entries, m->name,
 			m->max_entries < 1024 ? 16384 : 4 * m->max_entries);
