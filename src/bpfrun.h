@@ -348,7 +348,7 @@ int bpfrun_stack_walk(struct bpfrun_stacks *s, const char *map, long long id,
 		      int pid, bpfrun_frame_fn fn, void *ctx);
 /* "sym+0xOFF", "sym+0xOFF [module]", "module+0xOFF", "[unknown] 0xIP" */
 int bpfrun_frame_str(const struct bpfrun_frame *f, char *buf, size_t len);
-/* Lost stacks the walks met, in map @map (NULL: all), and a warning each. */
+/* Lost stacks the walks met in map @map (NULL: all); an error line a map. */
 unsigned long long bpfrun_stacks_lost(const struct bpfrun_stacks *s,
 				      const char *map);
 void bpfrun_stacks_report(const struct bpfrun_stacks *s);

@@ -10,9 +10,9 @@
 #include <bpf/bpf.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <regex.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,16 +313,33 @@ static void kernel_frame(struct bpfrun_stacks *s, struct bpfrun_frame *f)
 		f->sym = ksym_table_find(&s->ksyms, f->ip, &f->off);
 }
 
+/* Alive, with mappings: a zombie's maps file is empty. */
 static bool process_exists(int pid)
 {
-	char path[64];
+	char path[64], c;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	return (kill(pid, 0) == 0 || errno == EPERM) && !access(path, R_OK);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, &c, 1);
+	close(fd);
+	return n == 1;
 }
 
-/* The symbol cache of @pid, made on first use; NULL: the process is gone. */
-static void *proc_cache(struct bpfrun_stacks *s, int pid)
+static void proc_gone(struct bpfrun_stacks *s, struct proc_syms *p)
+{
+	if (p->cache)
+		bcc.free_symcache(p->cache, p->pid);
+	p->cache = NULL;
+	s->gone++;
+	s->gone_pid = p->pid;
+}
+
+/* The symbol cache of @pid, made on first use; its cache NULL: gone. */
+static struct proc_syms *proc_cache(struct bpfrun_stacks *s, int pid)
 {
 	struct proc_syms *p, *lru = &s->procs[0];
 	size_t i;
@@ -331,7 +348,7 @@ static void *proc_cache(struct bpfrun_stacks *s, int pid)
 		p = &s->procs[i];
 		if (p->pid == pid && p->used) {
 			p->used = ++s->tick;
-			return p->cache;
+			return p;
 		}
 		if (p->used < lru->used)
 			lru = p;
@@ -340,29 +357,29 @@ static void *proc_cache(struct bpfrun_stacks *s, int pid)
 		bcc.free_symcache(lru->cache, lru->pid);
 	lru->pid = pid;
 	lru->used = ++s->tick;
-	lru->cache = process_exists(pid) ? bcc.symcache_new(pid, NULL) : NULL;
-	if (!lru->cache) {
-		s->gone++;
-		s->gone_pid = pid;
-	}
-	return lru->cache;
+	lru->cache = NULL;
+	if (process_exists(pid))
+		lru->cache = bcc.symcache_new(pid, NULL);
+	if (!lru->cache)
+		proc_gone(s, lru);
+	return lru;
 }
 
 static void user_frame(struct bpfrun_stacks *s, int pid,
 		       struct bpfrun_frame *f)
 {
+	struct proc_syms *p;
 	struct bcc_symbol sym;
 	const char *name;
-	void *cache;
 
 	if (pid <= 0 || bcc_load())
 		return;
-	cache = proc_cache(s, pid);
-	if (!cache)
+	p = proc_cache(s, pid);
+	if (!p->cache)
 		return;
 	memset(&sym, 0, sizeof(sym));
 	/* -1 with the module and the offset into it when it has no symbol */
-	if (!bcc.resolve(cache, f->ip, &sym)) {
+	if (!bcc.resolve(p->cache, f->ip, &sym)) {
 		name = sym.demangle_name ? sym.demangle_name : sym.name;
 		if (name) {
 			snprintf(s->sym, sizeof(s->sym), "%s", name);
@@ -375,6 +392,9 @@ static void user_frame(struct bpfrun_stacks *s, int pid,
 	}
 	f->off = sym.offset;
 	bcc.free_demangle(&sym);
+	/* no module: the address is nowhere, or the process exited since */
+	if (!sym.module && !process_exists(pid))
+		proc_gone(s, p);
 }
 
 int bpfrun_stack_walk(struct bpfrun_stacks *s, const char *map, long long id,
@@ -443,7 +463,7 @@ void bpfrun_stacks_report(const struct bpfrun_stacks *s)
 		if (!m->lost)
 			continue;
 		/* -EEXIST: its bucket held another stack; -ENOMEM: no room */
-		pr_warn("%llu stack%s lost (a key or event holds -EEXIST or -ENOMEM, not a stack id): stack map %s is full (%u entries) or two stacks hashed to one bucket: give it more, BPF_STACK_TRACE(%s, %u)\n",
+		pr_err("%llu stack%s lost (a key or event holds -EEXIST or -ENOMEM, not a stack id): stack map %s is full (%u entries) or two stacks hashed to one bucket: give it more, BPF_STACK_TRACE(%s, %u)\n",
 			m->lost, m->lost == 1 ? "" : "s", m->name,
 			m->max_entries, m->name,
 			m->max_entries < 1024 ? 16384 : 4 * m->max_entries);
