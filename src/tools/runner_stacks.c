@@ -241,9 +241,16 @@ void stacks_print_text(struct run *r, const struct stack_view *v,
 		f = &v->f[i];
 		if (f->off + f->size > len)
 			continue;
+		id = read_int((const char *)rec + f->off, f->size);
+		/*
+		 * -EFAULT: none to take, a user stack in a kernel thread, a
+		 * kernel stack in user mode (profile's samples): nothing
+		 * under the line, as bcc's tools show nothing
+		 */
+		if (id == -EFAULT)
+			continue;
 		if (v->n > 1)
 			printf("  %s:\n", f->name);
-		id = read_int((const char *)rec + f->off, f->size);
 		n = bpfrun_stack_walk(r->stacks, f->map, id,
 				      field_pid(f, rec, len, f->off),
 				      frame_text, NULL);
@@ -251,7 +258,7 @@ void stacks_print_text(struct run *r, const struct stack_view *v,
 			printf("    [lost: stack map %s full]\n", f->map);
 		else if (n == -ENOENT)
 			printf("    [stack %lld no longer in %s]\n", id, f->map);
-		else if (n == 0 || n == -EFAULT)
+		else if (n == 0)
 			printf("    [no stack]\n");
 		else if (n < 0)
 			printf("    [stack %lld: %s]\n", id, strerror(-n));
