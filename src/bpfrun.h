@@ -318,6 +318,8 @@ struct bpfrun_frame {
 	unsigned long long off;	/* into sym; without one, into module */
 	const char *module;	/* user frames: the file; NULL: not known
 				 * (the process has exited) */
+	const char *build_id;	/* BPF_STACK_TRACE_BUILDID: the file's, in
+				 * hex; off is into the file, ip is 0 */
 };
 typedef int (*bpfrun_frame_fn)(void *ctx, const struct bpfrun_frame *f);
 struct bpfrun_stacks;
@@ -346,7 +348,10 @@ const char *bpfrun_stack_map_of(const struct bpfrun_stacks *s, const char *src,
  */
 int bpfrun_stack_walk(struct bpfrun_stacks *s, const char *map, long long id,
 		      int pid, bpfrun_frame_fn fn, void *ctx);
-/* "sym+0xOFF", "sym+0xOFF [module]", "module+0xOFF", "[unknown] 0xIP" */
+/*
+ * "sym+0xOFF", "sym+0xOFF [module]", "module+0xOFF", "[unknown] 0xIP",
+ * "[build id HEX]+0xOFF"
+ */
 int bpfrun_frame_str(const struct bpfrun_frame *f, char *buf, size_t len);
 /* Lost stacks the walks met in map @map (NULL: all); an error line a map. */
 unsigned long long bpfrun_stacks_lost(const struct bpfrun_stacks *s,

@@ -40,11 +40,28 @@ struct bcc_symbol {
 	uint64_t offset;
 };
 
+/* bcc_proc.h's */
+struct bcc_mod_info {
+	char *name;
+	uint64_t start_addr, end_addr;
+	unsigned long long file_offset;
+	uint64_t dev_major, dev_minor, inode;
+};
+typedef int (*bcc_modulecb)(struct bcc_mod_info *mod, int enter_ns,
+			    void *ctx);
+
 static struct {
 	void *(*symcache_new)(int pid, void *option);
 	void (*free_symcache)(void *cache, int pid);
 	int (*resolve)(void *cache, uint64_t addr, struct bcc_symbol *sym);
 	void (*free_demangle)(struct bcc_symbol *sym);
+	void *(*buildsymcache_new)(void);
+	void (*free_buildsymcache)(void *cache);
+	int (*buildsymcache_add_module)(void *cache, const char *path);
+	int (*buildsymcache_resolve)(void *cache,
+				     struct bpf_stack_build_id *trace,
+				     struct bcc_symbol *sym);
+	int (*each_module)(int pid, bcc_modulecb fn, void *ctx);
 } bcc;
 
 static const struct {
@@ -56,6 +73,11 @@ static const struct {
 	SYM(free_symcache, bcc_free_symcache),
 	SYM(resolve, bcc_symcache_resolve),
 	SYM(free_demangle, bcc_symbol_free_demangle_name),
+	SYM(buildsymcache_new, bcc_buildsymcache_new),
+	SYM(free_buildsymcache, bcc_free_buildsymcache),
+	SYM(buildsymcache_add_module, bcc_buildsymcache_add_module),
+	SYM(buildsymcache_resolve, bcc_buildsymcache_resolve),
+	SYM(each_module, bcc_procutils_each_module),
 #undef SYM
 };
 
@@ -94,32 +116,35 @@ struct stack_map {
 	const char *name;	/* the program's table: lives as long as it */
 	int fd;
 	unsigned depth, max_entries;
+	bool build_id;		/* BPF_STACK_TRACE_BUILDID: file and offset */
 	unsigned long long lost;
 };
 
 struct proc_syms {
 	int pid;
 	void *cache;		/* NULL: the process was gone */
+	bool files_added;	/* its files, to the build id cache */
 	unsigned long long used;
 };
 
 struct bpfrun_stacks {
 	struct stack_map *maps;
 	size_t nmaps;
-	unsigned long long *ips;	/* one stack, the deepest map's */
+	void *frames;		/* one stack, the largest map's */
+	void *bcache;		/* libbcc's build id cache, made on first use */
 	struct ksym_table ksyms;
 	int ksyms_err;		/* 1: not read yet */
 	struct proc_syms procs[NR_PROCS];
 	unsigned long long tick;
 	unsigned long long gone;	/* processes already exited */
 	int gone_pid;			/* one of them */
-	char sym[512], module[PATH_MAX];
+	char sym[512], module[PATH_MAX], build_id[2 * BPF_BUILD_ID_SIZE + 1];
 };
 
 int bpfrun_stacks_open(const struct bpfrun *b, struct bpfrun_stacks **out)
 {
 	struct bpfrun_stacks *s = calloc(1, sizeof(*s));
-	unsigned depth = 1;
+	unsigned size = 8;
 	size_t i;
 
 	*out = NULL;
@@ -138,14 +163,16 @@ int bpfrun_stacks_open(const struct bpfrun *b, struct bpfrun_stacks **out)
 			continue;
 		m->name = t->name;
 		m->fd = t->fd;
-		m->depth = t->leaf_size / 8;
+		m->build_id = t->flags & BPF_F_STACK_BUILD_ID;
+		m->depth = t->leaf_size / (m->build_id ?
+				sizeof(struct bpf_stack_build_id) : 8);
 		m->max_entries = t->max_entries;
-		if (m->depth > depth)
-			depth = m->depth;
+		if (t->leaf_size > size)
+			size = t->leaf_size;
 		s->nmaps++;
 	}
-	s->ips = calloc(depth, sizeof(*s->ips));
-	if (!s->ips)
+	s->frames = calloc(1, size);
+	if (!s->frames)
 		goto nomem;
 	*out = s;
 	return 0;
@@ -163,8 +190,10 @@ void bpfrun_stacks_close(struct bpfrun_stacks *s)
 	for (i = 0; i < NR_PROCS; i++)
 		if (s->procs[i].cache)
 			bcc.free_symcache(s->procs[i].cache, s->procs[i].pid);
+	if (s->bcache)
+		bcc.free_buildsymcache(s->bcache);
 	ksym_table_free(&s->ksyms);
-	free(s->ips);
+	free(s->frames);
 	free(s->maps);
 	free(s);
 }
@@ -390,11 +419,63 @@ static void user_frame(struct bpfrun_stacks *s, int pid,
 		snprintf(s->module, sizeof(s->module), "%s", sym.module);
 		f->module = s->module;
 	}
-	f->off = sym.offset;
+	f->off = f->sym || (f->module && f->module[0] == '/') ? sym.offset : 0;
 	bcc.free_demangle(&sym);
 	/* no module: the address is nowhere, or the process exited since */
 	if (!sym.module && !process_exists(pid))
 		proc_gone(s, p);
+}
+
+static int add_file(struct bcc_mod_info *mod, int enter_ns, void *ctx)
+{
+	struct bpfrun_stacks *s = ctx;
+
+	if (mod->name && mod->name[0] == '/')
+		bcc.buildsymcache_add_module(s->bcache, mod->name);
+	return 0;
+}
+
+/*
+ * A frame of a build id stack: the file's build id and the offset into
+ * it, named by libbcc's build id cache from the files the process maps
+ * (bcc's tools name the files by hand: BPF.add_module()).
+ */
+static void build_id_frame(struct bpfrun_stacks *s, int pid,
+			   struct bpf_stack_build_id *b, struct bpfrun_frame *f)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct proc_syms *p;
+	struct bcc_symbol sym;
+	unsigned i;
+
+	for (i = 0; i < BPF_BUILD_ID_SIZE; i++) {
+		s->build_id[2 * i] = hex[b->build_id[i] >> 4];
+		s->build_id[2 * i + 1] = hex[b->build_id[i] & 15];
+	}
+	s->build_id[2 * i] = '\0';
+	f->build_id = s->build_id;
+	f->off = b->offset;
+	if (pid <= 0 || bcc_load())
+		return;
+	if (!s->bcache && !(s->bcache = bcc.buildsymcache_new()))
+		return;
+	p = proc_cache(s, pid);
+	if (p->cache && !p->files_added) {
+		bcc.each_module(pid, add_file, s);
+		p->files_added = true;
+	}
+	memset(&sym, 0, sizeof(sym));
+	if (bcc.buildsymcache_resolve(s->bcache, b, &sym) || !sym.name)
+		return;
+	snprintf(s->sym, sizeof(s->sym), "%s",
+		 sym.demangle_name ? sym.demangle_name : sym.name);
+	f->sym = s->sym;
+	f->off = sym.offset;
+	if (sym.module) {
+		snprintf(s->module, sizeof(s->module), "%s", sym.module);
+		f->module = s->module;
+	}
+	bcc.free_demangle(&sym);
 }
 
 int bpfrun_stack_walk(struct bpfrun_stacks *s, const char *map, long long id,
@@ -416,17 +497,31 @@ int bpfrun_stack_walk(struct bpfrun_stacks *s, const char *map, long long id,
 	if (id < 0 || id > UINT_MAX)
 		return -EINVAL;
 	key = id;
-	memset(s->ips, 0, m->depth * sizeof(*s->ips));
-	if (bpf_map_lookup_elem(m->fd, &key, s->ips))
+	if (bpf_map_lookup_elem(m->fd, &key, s->frames))
 		return errno == ENOENT ? -ENOENT : -errno;
-	for (i = 0; i < m->depth && s->ips[i]; i++) {
+	for (i = 0; i < m->depth; i++) {
 		memset(&f, 0, sizeof(f));
-		f.ip = s->ips[i];
+		if (m->build_id) {
+			struct bpf_stack_build_id *b = s->frames;
+
+			if (b[i].status == BPF_STACK_BUILD_ID_EMPTY)
+				break;
+			if (b[i].status == BPF_STACK_BUILD_ID_VALID) {
+				build_id_frame(s, pid, &b[i], &f);
+				goto have;
+			}
+			f.ip = b[i].ip;	/* the kernel could not tell the file */
+		} else {
+			f.ip = ((unsigned long long *)s->frames)[i];
+			if (!f.ip)
+				break;
+		}
 		f.kernel = f.ip >= KERNEL_HALF;
 		if (f.kernel)
 			kernel_frame(s, &f);
 		else
 			user_frame(s, pid, &f);
+have:
 		err = fn(ctx, &f);
 		if (err)
 			return err;
@@ -475,12 +570,18 @@ int bpfrun_frame_str(const struct bpfrun_frame *f, char *buf, size_t len)
 	const char *base;
 	int n;
 
-	if (f->sym && f->module) {
+	if (f->build_id && !f->sym) {
+		n = snprintf(buf, len, "[build id %s]+0x%llx", f->build_id,
+			     f->off);
+	} else if (f->sym && f->module) {
 		base = strrchr(f->module, '/');
 		n = snprintf(buf, len, "%s+0x%llx [%s]", f->sym, f->off,
 			     base ? base + 1 : f->module);
 	} else if (f->sym) {
 		n = snprintf(buf, len, "%s+0x%llx", f->sym, f->off);
+	} else if (f->module && f->module[0] != '/') {
+		/* [vdso], [anon:...]: no file for an offset to be into */
+		n = snprintf(buf, len, "%s 0x%llx", f->module, f->ip);
 	} else if (f->module) {
 		n = snprintf(buf, len, "%s+0x%llx", f->module, f->off);
 	} else {

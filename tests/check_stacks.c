@@ -120,9 +120,15 @@ START_TEST(test_frame_str)
 	f.off = 0x1230;
 	bpfrun_frame_str(&f, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "/usr/bin/bcc_target+0x1230");
+	f.module = "[vdso]";	/* no file: the address */
+	bpfrun_frame_str(&f, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "[vdso] 0x1234");
 	f.module = NULL;
 	bpfrun_frame_str(&f, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "[unknown] 0x1234");
+	f = (struct bpfrun_frame){ .build_id = "37cd38b2", .off = 0x30e };
+	bpfrun_frame_str(&f, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "[build id 37cd38b2]+0x30e");
 	f = (struct bpfrun_frame){ .ip = 0xffffffff81000010ULL, .kernel = true,
 				   .sym = "startup_64", .off = 0x10 };
 	bpfrun_frame_str(&f, buf, sizeof(buf));

@@ -92,7 +92,10 @@ static int field_pid(const struct stack_field *f, const char *rec, size_t len,
 	return f->r->t.pid;
 }
 
-/* --- JSON: [{"ip":"0x..","sym":S,"offset":N,"module":M,"kernel":B}] --- */
+/*
+ * --- JSON: [{"ip":"0x..","sym":S,"offset":N,"module":M,"kernel":B}]; a
+ * build id stack's frame has "build_id":HEX in the place of "ip"
+ */
 
 static int frame_json(void *ctx, const struct bpfrun_frame *fr)
 {
@@ -102,11 +105,15 @@ static int frame_json(void *ctx, const struct bpfrun_frame *fr)
 
 	snprintf(ip, sizeof(ip), "0x%llx", fr->ip);
 	err = djson_append(arr, o);
-	if (!err)
+	if (!err && fr->build_id)	/* no address: a file and an offset */
+		err = djson_add(o, "build_id",
+				json_object_new_string(fr->build_id));
+	else if (!err)
 		err = djson_add(o, "ip", json_object_new_string(ip));
 	if (!err && fr->sym)
 		err = djson_add(o, "sym", djson_bytes(fr->sym, strlen(fr->sym)));
-	if (!err && (fr->sym || fr->module))
+	if (!err && (fr->sym || fr->build_id ||
+		     (fr->module && fr->module[0] == '/')))
 		err = djson_add(o, "offset", json_object_new_uint64(fr->off));
 	if (!err && fr->module)
 		err = djson_add(o, "module",
