@@ -86,9 +86,14 @@ static int field_pid(const struct stack_field *f, const char *rec, size_t len,
 		     unsigned off)
 {
 	long at = (long)off + f->pid_delta;
+	long long pid;
 
-	if (f->pid_size && at >= 0 && (size_t)at + f->pid_size <= len)
-		return (int)read_int(rec + at, f->pid_size);
+	if (f->pid_size && at >= 0 && (size_t)at + f->pid_size <= len) {
+		pid = read_int(rec + at, f->pid_size);
+		/* stackcount without -P keeps (u32)-1 there: no process */
+		if (pid > 0 && pid <= INT32_MAX)
+			return (int)pid;
+	}
 	return f->r->t.pid;
 }
 
