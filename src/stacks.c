@@ -236,8 +236,8 @@ static bool stack_id_name(const char *name)
 }
 
 /*
- * Sub-match @sub of every match of @re in @src, each to @fn until it
- * returns true: the value @fn stored, or NULL.
+ * Sub-match @sub of every match of @re in @src, each to @fn until one
+ * gives a map's name: that name, or NULL.
  */
 static const char *each_match(const char *src, const char *re, int sub,
 			      const char *(*fn)(const struct bpfrun_stacks *,
