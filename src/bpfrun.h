@@ -353,7 +353,7 @@ int bpfrun_stack_walk(struct bpfrun_stacks *s, const char *map, long long id,
  * "[build id HEX]+0xOFF"
  */
 int bpfrun_frame_str(const struct bpfrun_frame *f, char *buf, size_t len);
-/* Lost stacks the walks met in map @map (NULL: all); an error line a map. */
+/* Lost stacks the walks met in map @map (NULL: all); a warning a map. */
 unsigned long long bpfrun_stacks_lost(const struct bpfrun_stacks *s,
 				      const char *map);
 void bpfrun_stacks_report(const struct bpfrun_stacks *s);

@@ -558,7 +558,7 @@ void bpfrun_stacks_report(const struct bpfrun_stacks *s)
 		if (!m->lost)
 			continue;
 		/* -EEXIST: its bucket held another stack; -ENOMEM: no room */
-		pr_err("%llu stack%s lost (a key or event holds -EEXIST or -ENOMEM, not a stack id): stack map %s is full (%u entries) or two stacks hashed to one bucket: give it more, BPF_STACK_TRACE(%s, %u)\n",
+		pr_warn("%llu stack%s lost (a key or event holds -EEXIST or -ENOMEM, not a stack id): stack map %s is full (%u entries) or two stacks hashed to one bucket: give it more, BPF_STACK_TRACE(%s, %u)\n",
 			m->lost, m->lost == 1 ? "" : "s", m->name,
 			m->max_entries, m->name,
 			m->max_entries < 1024 ? 16384 : 4 * m->max_entries);

@@ -434,9 +434,6 @@ static int run_program(struct run *r, const char *file)
 	err = run_loop(r, ev);
 	if (!err)
 		err = maps_print(r);
-	/* what was printed lacks stacks: said at the end (stacks_close) */
-	if (!err && bpfrun_stacks_lost(r->stacks, NULL))
-		err = -ENOSPC;
 	if (bpfrun_events_lost(ev))
 		fprintf(stderr, "bpfrun: %llu events lost in all\n",
 			bpfrun_events_lost(ev));
