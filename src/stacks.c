@@ -465,8 +465,15 @@ static void build_id_frame(struct bpfrun_stacks *s, int pid,
 		p->files_added = true;
 	}
 	memset(&sym, 0, sizeof(sym));
-	if (bcc.buildsymcache_resolve(s->bcache, b, &sym) || !sym.name)
+	/*
+	 * An offset into the symbol past the one into the file is a symbol
+	 * of another part of a stripped file (libbcc answers so): none.
+	 */
+	if (bcc.buildsymcache_resolve(s->bcache, b, &sym) || !sym.name ||
+	    sym.offset > b->offset) {
+		bcc.free_demangle(&sym);
 		return;
+	}
 	snprintf(s->sym, sizeof(s->sym), "%s",
 		 sym.demangle_name ? sym.demangle_name : sym.name);
 	f->sym = s->sym;
