@@ -307,6 +307,60 @@ int bpfrun_table_info(const struct bpfrun *b, size_t i,
 		      struct bpfrun_table_info *info);
 
 /*
+ * Stack traces: the ids a program's BPF_STACK_TRACE tables hand out
+ * (MAP.get_stackid(), bpf_get_stackid()), read back as frames, innermost
+ * first. Kernel frames are named from /proc/kallsyms; user frames from
+ * the process's binary and libraries by libbcc's symbol cache, which is
+ * loaded only when a first user frame is named.
+ */
+struct bpfrun_frame {
+	unsigned long long ip;
+	bool kernel;		/* an address of the kernel's half */
+	const char *sym;	/* NULL: no symbol (valid during the call) */
+	unsigned long long off;	/* into sym; without one, into module */
+	const char *module;	/* user frames: the file; NULL: not known
+				 * (the process has exited) */
+	const char *build_id;	/* BPF_STACK_TRACE_BUILDID: the file's, in
+				 * hex; off is into the file, ip is 0 */
+};
+typedef int (*bpfrun_frame_fn)(void *ctx, const struct bpfrun_frame *f);
+struct bpfrun_stacks;
+/* The stack maps of @b, read when frames are asked for. */
+int bpfrun_stacks_open(const struct bpfrun *b, struct bpfrun_stacks **s);
+void bpfrun_stacks_close(struct bpfrun_stacks *s);
+size_t bpfrun_stacks_nr_maps(const struct bpfrun_stacks *s);
+/*
+ * The stack map whose ids @field holds (a field of a key, a value or an
+ * event), as program text @src shows: "FIELD = MAP.get_stackid(...)";
+ * failing that, a field named
+ * as bcc's tools name them (*stack_id, *stackid) holds ids of the
+ * program's first stack map. @field NULL: table @table's key itself, when
+ * the program calls TABLE.lookup(&VAR), .update(&VAR, ...),
+ * .increment(VAR), ... with such a VAR. NULL: not a stack id.
+ */
+const char *bpfrun_stack_map_of(const struct bpfrun_stacks *s, const char *src,
+				const char *table, const char *field);
+/*
+ * The frames of stack @id of stack map @map to @fn (which ends the walk
+ * by returning non-zero), user frames as process @pid maps them (0: not
+ * known). The count, or what a negative @id says: -EFAULT, there was no
+ * stack (a kernel thread's user stack); -ENOSPC, the stack was lost, the
+ * map full or its bucket taken (counted, see bpfrun_stacks_report); and
+ * -ENOENT: the map no longer holds it, -EINVAL: no such map or id.
+ */
+int bpfrun_stack_walk(struct bpfrun_stacks *s, const char *map, long long id,
+		      int pid, bpfrun_frame_fn fn, void *ctx);
+/*
+ * "sym+0xOFF", "sym+0xOFF [module]", "module+0xOFF", "[unknown] 0xIP",
+ * "[build id HEX]+0xOFF"
+ */
+int bpfrun_frame_str(const struct bpfrun_frame *f, char *buf, size_t len);
+/* Lost stacks the walks met in map @map (NULL: all); a warning a map. */
+unsigned long long bpfrun_stacks_lost(const struct bpfrun_stacks *s,
+				      const char *map);
+void bpfrun_stacks_report(const struct bpfrun_stacks *s);
+
+/*
  * One JSON object on a line of @out, as bpfrun --json writes its own: a
  * field each, in order. Strings are bytes (strnlen(str, len) of them):
  * valid UTF-8 as it is, any other byte as \xNN and a backslash doubled,

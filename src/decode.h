@@ -31,6 +31,18 @@ enum dtype_kind {
 };
 
 struct dtype;
+struct json_object;
+
+/*
+ * A value whose JSON someone else writes: a stack id as its frames (the
+ * runner). @rec is the record holding the value (the value itself at the
+ * top), @len its bytes, @off the value's offset in it. A json-c object,
+ * released once written; NULL: the value is written as usual.
+ */
+struct dhook {
+	struct json_object *(*json)(const struct dhook *h, const void *rec,
+				    size_t len, unsigned off);
+};
 
 /* An enumerator: an enum's value prints as its name where one matches. */
 struct denum {
@@ -71,6 +83,7 @@ struct dtype {
 	size_t nfields;
 	struct denum *enums;	/* enums (from BTF) */
 	size_t nenums;
+	const struct dhook *hook;	/* NULL: none; not the type's own */
 };
 
 /*
@@ -168,7 +181,6 @@ void dtype_print_text(FILE *out, const struct dtype *t, const void *data,
  * per item; it refers to @t and @data, which must outlive it. NULL on
  * -ENOMEM. Its own json-c type means nothing: only write it.
  */
-struct json_object;
 struct json_object *dtype_json(const struct dtype *t, const void *data,
 			       size_t len);
 /*

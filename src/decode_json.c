@@ -262,6 +262,25 @@ static void put_value(struct writer *w, const struct dtype *t, const char *p,
 static void writer_open(struct writer *w, struct printbuf *pb, int flags);
 static int writer_close(struct writer *w);
 
+/* A hooked value (decode.h): the hook's object, or the value as usual. */
+static bool put_hooked(struct writer *w, const struct dtype *t,
+		       const char *rec, size_t len, unsigned off)
+{
+	struct json_object *o = t->hook->json(t->hook, rec, len, off);
+	const char *s;
+	size_t n;
+
+	if (!o)
+		return false;
+	s = json_object_to_json_string_length(o, w->flags, &n);
+	if (s)
+		put(w, s, n);
+	else
+		w->err = -ENOMEM;
+	json_object_put(o);
+	return true;
+}
+
 /*
  * A field's name as JSON, with its colon, kept with the field: escaping it
  * again for every event was a fifth of an event's time. The field is the
@@ -316,7 +335,9 @@ static void put_fields(struct writer *w, const struct dtype *t, const char *p,
 			put_string(w, f->name, strlen(f->name));
 			PUT(w, ":");
 		}
-		put_value(w, f->type, p + f->offset, flen, f->bit_off, f->bits);
+		if (!f->type->hook || !put_hooked(w, f->type, p, len, f->offset))
+			put_value(w, f->type, p + f->offset, flen, f->bit_off,
+				  f->bits);
 	}
 }
 
@@ -396,6 +417,14 @@ static int writer_close(struct writer *w)
 	return w->err;
 }
 
+/* A whole value: a key, a leaf, an event. */
+static void put_top(struct writer *w, const struct dtype *t, const void *p,
+		    size_t len)
+{
+	if (!t->hook || !put_hooked(w, t, p, len, 0))
+		put_value(w, t, p, len, 0, 0);
+}
+
 struct value_node {
 	const struct dtype *t;
 	const void *data;
@@ -409,7 +438,7 @@ static int value_serialize(struct json_object *o, struct printbuf *pb,
 	struct writer w;
 
 	writer_open(&w, pb, flags);
-	put_value(&w, v->t, v->data, v->len, 0, 0);
+	put_top(&w, v->t, v->data, v->len);
 	return writer_close(&w) ? -1 : 0;
 }
 
@@ -471,9 +500,9 @@ static int entries_serialize(struct json_object *o, struct printbuf *pb,
 		if (i)
 			PUT(&w, ",");
 		PUT(&w, "{\"key\":");
-		put_value(&w, e->k, key, e->ksize, 0, 0);
+		put_top(&w, e->k, key, e->ksize);
 		PUT(&w, ",\"value\":");
-		put_value(&w, e->v, val, e->vsize, 0, 0);
+		put_top(&w, e->v, val, e->vsize);
 		PUT(&w, "}");
 	}
 	PUT(&w, "]");
@@ -499,7 +528,7 @@ int dtype_print_json(FILE *out, const struct dtype *t, const void *data,
 	/* no printbuf: a stream of events goes straight to the FILE */
 	writer_open(&w, NULL, DJSON_FLAGS);
 	w.out = out;
-	put_value(&w, t, data, len, 0, 0);
+	put_top(&w, t, data, len);
 	return writer_close(&w);
 }
 

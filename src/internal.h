@@ -106,6 +106,23 @@ int ksym_next(struct ksym_iter *it);
 void ksym_close(struct ksym_iter *it);
 /* 0: found (*addr set, may be 0 when hidden), -ENOENT: not there. */
 int ksym_lookup(const char *path, const char *name, unsigned long long *addr);
+/* Text symbols by address, for stack frames (stacks.c). */
+struct ksym_ent {
+	unsigned long long addr;
+	size_t name_off;
+	const char *name;
+};
+struct ksym_table {
+	struct ksym_ent *v;
+	size_t n;
+	char *names;
+};
+/* -EACCES: the file hides every address (not root, kptr_restrict). */
+int ksym_table_load(struct ksym_table *t, const char *path);
+/* The symbol @addr is in and *@off into it; NULL below the first. */
+const char *ksym_table_find(const struct ksym_table *t,
+			    unsigned long long addr, unsigned long long *off);
+void ksym_table_free(struct ksym_table *t);
 /* The syscall a kernel function is ("__x64_sys_execve" -> "execve"), or NULL. */
 const char *syscall_name(const char *sym);
 /* bpfrun_syscall_fnname() without the messages. */

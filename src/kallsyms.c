@@ -66,6 +66,103 @@ int ksym_lookup(const char *path, const char *name, unsigned long long *addr)
 	return err;
 }
 
+/*
+ * Addresses to names, for stack frames: the text symbols (t, T, w, W) of
+ * the file, sorted by address. Data symbols never hold a return address,
+ * and leaving them out halves the table.
+ */
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct ksym_ent *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+int ksym_table_load(struct ksym_table *t, const char *path)
+{
+	size_t cap = 0, pool_len = 0, pool_cap = 0, i;
+	struct ksym_iter it;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	err = ksym_open(&it, path);
+	if (err)
+		return err;
+	while (ksym_next(&it)) {
+		size_t len = strlen(it.name) + 1;
+		char type = it.type | 0x20;	/* lower case */
+
+		if ((type != 't' && type != 'w') || !it.addr)
+			continue;
+		if (t->n == cap) {
+			struct ksym_ent *v;
+
+			cap = cap ? 2 * cap : 4096;
+			v = realloc(t->v, cap * sizeof(*v));
+			if (!v)
+				goto nomem;
+			t->v = v;
+		}
+		if (pool_len + len > pool_cap) {
+			char *p;
+
+			pool_cap = pool_cap ? 2 * pool_cap : 1 << 20;
+			while (pool_len + len > pool_cap)
+				pool_cap *= 2;
+			p = realloc(t->names, pool_cap);
+			if (!p)
+				goto nomem;
+			t->names = p;
+		}
+		memcpy(t->names + pool_len, it.name, len);
+		/* an offset for now: the pool moves while it grows */
+		t->v[t->n].addr = it.addr;
+		t->v[t->n].name_off = pool_len;
+		t->n++;
+		pool_len += len;
+	}
+	ksym_close(&it);
+	if (!t->n) {	/* no symbols, or every address hidden (kptr_restrict) */
+		ksym_table_free(t);
+		return -EACCES;
+	}
+	qsort(t->v, t->n, sizeof(*t->v), ksym_cmp);
+	for (i = 0; i < t->n; i++)
+		t->v[i].name = t->names + t->v[i].name_off;
+	return 0;
+nomem:
+	ksym_close(&it);
+	ksym_table_free(t);
+	return -ENOMEM;
+}
+
+const char *ksym_table_find(const struct ksym_table *t,
+			    unsigned long long addr, unsigned long long *off)
+{
+	size_t lo = 0, hi = t->n;
+
+	/* the last symbol at or below @addr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->v[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	*off = addr - t->v[lo - 1].addr;
+	return t->v[lo - 1].name;
+}
+
+void ksym_table_free(struct ksym_table *t)
+{
+	free(t->v);
+	free(t->names);
+	memset(t, 0, sizeof(*t));
+}
+
 /* bcc's order; the first that names a symbol wins. The one list. */
 static const char *const syscall_prefixes[] = {
 	"sys_",		    "__x64_sys_",    "__x32_compat_sys_",

@@ -84,6 +84,35 @@ START_TEST(test_syscall_name)
 }
 END_TEST
 
+/* Addresses to names for stack frames: text symbols only, sorted. */
+START_TEST(test_ksym_table)
+{
+	struct ksym_table t;
+	unsigned long long off = 1;
+
+	ck_assert_int_eq(ksym_table_load(&t, FIXTURES "/kallsyms"), 0);
+	/* the "A" symbol at 0 is not text; the rest are */
+	ck_assert_uint_eq(t.n, 11);
+	ck_assert_str_eq(ksym_table_find(&t, 0xffffffff816c8030ULL, &off),
+			 "__x64_sys_execve");
+	ck_assert(off == 0);
+	ck_assert_str_eq(ksym_table_find(&t, 0xffffffff81b00123ULL, &off),
+			 "tcp_v4_connect");
+	ck_assert(off == 0x123);
+	/* a module's symbol, and far past the last one: still the last */
+	ck_assert_str_eq(ksym_table_find(&t, 0xffffffffc0a01010ULL, &off),
+			 "bpfrun_mod_fn");
+	ck_assert(off == 0x10);
+	ck_assert_ptr_null(ksym_table_find(&t, 0xffffffff80000000ULL, &off));
+	ksym_table_free(&t);
+	/* every address hidden (kptr_restrict): nothing to name frames by */
+	ck_assert_int_eq(ksym_table_load(&t, FIXTURES "/kallsyms-hidden"),
+			 -EACCES);
+	ck_assert_int_eq(ksym_table_load(&t, FIXTURES "/nonexistent"),
+			 -ENOENT);
+}
+END_TEST
+
 Suite *make_kallsyms_suite(void)
 {
 	Suite *s = suite_create("kallsyms");
@@ -95,6 +124,7 @@ Suite *make_kallsyms_suite(void)
 	tcase_add_test(tc, test_syscall_fnname_hidden);
 	tcase_add_test(tc, test_ksym_lookup);
 	tcase_add_test(tc, test_syscall_name);
+	tcase_add_test(tc, test_ksym_table);
 	suite_add_tcase(s, tc);
 	return s;
 }

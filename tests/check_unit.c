@@ -24,6 +24,7 @@ int main(void)
 	srunner_add_suite(sr, make_sbuf_suite());
 	srunner_add_suite(sr, make_btf_gen_suite());
 	srunner_add_suite(sr, make_values_suite());
+	srunner_add_suite(sr, make_stacks_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -20,5 +20,6 @@ Suite *make_cscan_suite(void);
 Suite *make_sbuf_suite(void);
 Suite *make_btf_gen_suite(void);
 Suite *make_values_suite(void);
+Suite *make_stacks_suite(void);
 
 #endif

@@ -393,6 +393,7 @@ static int run_program(struct run *r, const char *file)
 	/* -p: USDT probes in that process, as uprobes below */
 	for (i = 0; i < r->t.nusdt; i++)
 		r->t.usdt[i].pid = r->cmd ? 0 : r->t.pid;
+	r->src = src;
 	err = tool_open(&r->t);
 	if (r->watch)
 		watch_set(r->watch, err ? NULL : r->t.b, file);
@@ -445,6 +446,7 @@ out:
 	bpfrun_close(r->t.b);
 	r->t.b = NULL;
 	free(src);
+	r->src = NULL;
 	return err;
 }
 

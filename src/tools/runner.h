@@ -20,6 +20,13 @@ struct probe_arg {
 	char *func, *target;
 };
 
+/* runner_stacks.c: the fields of a record that hold stack ids */
+struct stack_field;
+struct stack_view {
+	struct stack_field *f;
+	size_t n;
+};
+
 struct out_table {
 	const char *name;
 	struct dtype *type;	/* NULL: shown as hex */
@@ -27,6 +34,7 @@ struct out_table {
 	size_t ncols;
 	bool header_done, hex;
 	char *prefix;		/* --json: {"table":TABLE,"event": */
+	struct stack_view stk;
 };
 
 struct run {
@@ -54,6 +62,8 @@ struct run {
 	struct dprog *types;	/* where every table's types come from */
 	const char **sets;	/* --set MAP:KEY=VALUE, in order */
 	size_t nsets;
+	const char *src;	/* the program's text */
+	struct bpfrun_stacks *stacks;	/* NULL: it has no stack map */
 	const char *metrics_at;	/* --metrics=[ADDR:]PORT */
 	struct metrics *metrics;
 };
@@ -74,6 +84,23 @@ void out_printk(struct run *r, const struct bpfrun_trace_fields *f);
 /* The decoders of every output table, and its events opened in @ev. */
 int out_open(struct run *r, struct bpfrun_events **ev);
 void out_free(struct run *r);
+
+/* runner_stacks.c: stack ids as frames */
+/* The program's stack maps, when it has any (r->stacks stays NULL). */
+int stacks_open(struct run *r);
+/* ... closed, and the stacks lost said on stderr. */
+void stacks_close(struct run *r);
+/*
+ * The fields of @t (table @table's key when @key) that hold stack ids;
+ * with --json their values are written as frames from now on, until
+ * stack_view_free().
+ */
+int stacks_view(struct run *r, struct dtype *t, const char *table, bool key,
+		struct stack_view *v);
+void stack_view_free(struct stack_view *v);
+/* Their frames, under the line of the record @rec. */
+void stacks_print_text(struct run *r, const struct stack_view *v,
+		       const void *rec, size_t len);
 
 /* runner_watch.c */
 struct watch;

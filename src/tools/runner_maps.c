@@ -203,6 +203,7 @@ static int entries_json(const struct bpfrun_table_info *ti,
 static void print_map(struct run *r, size_t idx,
 		      const struct bpfrun_table_info *ti)
 {
+	struct stack_view ks = { 0 }, vs = { 0 };
 	struct dtype *k = NULL, *v = NULL;
 	struct map_entry *e = NULL;
 	long n, i;
@@ -224,6 +225,10 @@ static void print_map(struct run *r, size_t idx,
 	}
 	if (is_hist(ti, k, v)) {
 		hist_print(r, ti, k, v, e, n);
+	} else if (stacks_view(r, k, ti->name, true, &ks) ||
+		   stacks_view(r, v, ti->name, false, &vs)) {
+		fprintf(stderr, "bpfrun: map %s: no memory for its stacks\n",
+			ti->name);
 	} else {
 		sort_type = v;
 		if (n)	/* e is NULL for an empty map */
@@ -242,6 +247,8 @@ static void print_map(struct run *r, size_t idx,
 				dtype_print_text(stdout, v, e[i].val,
 						 ti->leaf_size);
 				putchar('\n');
+				stacks_print_text(r, &ks, e[i].key, ti->key_size);
+				stacks_print_text(r, &vs, e[i].val, ti->leaf_size);
 				out_line_done();
 			}
 		}
@@ -252,6 +259,8 @@ static void print_map(struct run *r, size_t idx,
 	}
 	free(e);
 out:
+	stack_view_free(&ks);
+	stack_view_free(&vs);
 	dtype_free(k);
 	dtype_free(v);
 }

@@ -208,6 +208,7 @@ static int print_event(struct run *r, const char *table, const void *data,
 		o->header_done = true;
 	}
 	dcol_print_row(stdout, o->cols, o->ncols, data, size);
+	stacks_print_text(r, &o->stk, data, size);
 	return 0;
 }
 
@@ -231,6 +232,8 @@ int out_open(struct run *r, struct bpfrun_events **ev)
 	int e;
 
 	e = dprog_open(r->t.b, &r->types);
+	if (!e)
+		e = stacks_open(r);
 	if (e)
 		return e;
 	r->outs = calloc(n + 1, sizeof(*r->outs));
@@ -254,6 +257,8 @@ int out_open(struct run *r, struct bpfrun_events **ev)
 			continue;
 		}
 		e = dtype_columns(o->type, &o->cols, &o->ncols);
+		if (!e)
+			e = stacks_view(r, o->type, ti.name, false, &o->stk);
 		if (e)
 			return e;
 	}
@@ -267,6 +272,7 @@ void out_free(struct run *r)
 	size_t i;
 
 	for (i = 0; i < r->nouts; i++) {
+		stack_view_free(&r->outs[i].stk);
 		dtype_free(r->outs[i].type);
 		free(r->outs[i].cols);
 		free(r->outs[i].prefix);
@@ -276,6 +282,7 @@ void out_free(struct run *r)
 	for (i = 0; i < r->nformats; i++)
 		free(r->formats[i]);
 	free(r->formats);
+	stacks_close(r);
 	/* ready for --watch's next run */
 	r->outs = NULL;
 	r->types = NULL;

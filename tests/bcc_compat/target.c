@@ -10,6 +10,13 @@
  *   writes COMM SIZE N [PIDFILE]
  *                as COMM (its comm), N x write() of SIZE bytes to
  *                /dev/null; its pid in PIDFILE first
+ *   stack S      3 x chain_a() -> chain_b() -> chain_c(), which does
+ *                malloc(171717), then S seconds of sleep (its stacks can
+ *                still be named when the run ends)
+ *   stack-wait F S  the same once file F exists, then F.done made
+ *   deep N       leaf() reached through N distinct stacks (depths 1..N)
+ * Built with frame pointers and without sibling calls, so that a user
+ * stack shows every caller.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -26,7 +33,7 @@ static void *volatile kept[5];
 static const char *volatile str = "bpfrun bcc compatibility string";
 volatile size_t total;
 
-static void allocate(void)
+static __attribute__((noinline)) void allocate(void)
 {
 	int i;
 
@@ -36,6 +43,40 @@ static void allocate(void)
 		total += strlen(str);
 	for (i = 0; i < 5; i++)
 		free(kept[i]);
+}
+
+/* noinline, and work after each call: no frame may be folded away */
+__attribute__((noinline)) void chain_c(void)
+{
+	kept[0] = malloc(171717);
+	free(kept[0]);
+	total++;
+}
+
+__attribute__((noinline)) void chain_b(void)
+{
+	chain_c();
+	total++;
+}
+
+__attribute__((noinline)) void chain_a(void)
+{
+	chain_b();
+	total++;
+}
+
+__attribute__((noinline)) void leaf(void)
+{
+	total++;
+}
+
+static __attribute__((noinline)) void recurse(int depth)
+{
+	if (depth > 0)
+		recurse(depth - 1);
+	else
+		leaf();
+	total++;
 }
 
 static void *worker(void *arg)
@@ -76,6 +117,24 @@ int main(int argc, char **argv)
 		for (i = 0; i < 7; i++)
 			if (openat(AT_FDCWD, "/proc/self/exe", O_RDONLY | O_DIRECTORY) >= 0)
 				return 1;
+	} else if (!strcmp(argv[1], "stack") && argc > 2) {
+		for (i = 0; i < 3; i++)
+			chain_a();
+		sleep(atoi(argv[2]));
+	} else if (!strcmp(argv[1], "stack-wait") && argc > 3) {
+		char done[4096];
+
+		while (access(argv[2], F_OK))
+			usleep(10000);
+		for (i = 0; i < 3; i++)
+			chain_a();
+		snprintf(done, sizeof(done), "%s.done", argv[2]);
+		if (close(open(done, O_CREAT | O_WRONLY, 0644)))
+			return 1;
+		sleep(atoi(argv[3]));
+	} else if (!strcmp(argv[1], "deep") && argc > 2) {
+		for (i = 0; i < atoi(argv[2]); i++)
+			recurse(i);
 	} else if (!strcmp(argv[1], "spin") && argc > 2) {
 		double end = now() + atof(argv[2]);
 
