@@ -2,7 +2,11 @@
 # The process the USDT tools trace (python3.11 has SDT probes): calls a
 # function of a known name, allocates and collects, starts threads and
 # locks a mutex, forever.
-import gc, threading, time
+import gc, sys, threading, time
+
+# Python 3.11 fires function__entry and __return only while a profile
+# function is set (ucalls, uflow)
+sys.setprofile(lambda frame, event, arg: None)
 
 
 def bcc_corpus_work(n):
