@@ -242,7 +242,8 @@ def main():
         py.kill()
     total = len(rows)
     with open(os.path.join(o.o, "results.md"), "w") as f:
-        f.write("bcc %s programs through bpfrun, %s, %s\n\n" % (
+        f.write("bcc's %s programs through bpfrun (bench/bcc_corpus/run.py), "
+            "%s, kernel %s\n\n" % (
             total, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             os.uname().release))
         f.write("| program | result | detail | bpfrun flags |\n|---|---|---|---|\n")
