@@ -94,6 +94,32 @@ static int ifunc_target(const char *path, const char *sym, GElf_Addr *vaddr)
 	return err;
 }
 
+/* @path as ELF, read-only (*@fd its file), or NULL with *@err set, said. */
+static Elf *elf_open(const char *path, int *fd, int *err)
+{
+	Elf *e;
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		*err = -errno;
+		pr_err("cannot open %s: %s\n", path, strerror(-*err));
+		return NULL;
+	}
+	e = elf_begin(*fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		pr_err("%s is not an ELF file\n", path);
+		elf_end(e);
+		close(*fd);
+		*err = -ENOEXEC;
+		return NULL;
+	}
+	return e;
+}
+
 int elf_sym_offset(const char *path, const char *sym, unsigned long long *off)
 {
 	GElf_Addr vaddr = 0;
@@ -101,20 +127,9 @@ int elf_sym_offset(const char *path, const char *sym, unsigned long long *off)
 	Elf *e = NULL;
 	int fd, err;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		pr_err("cannot open %s: %s\n", path, strerror(-err));
+	e = elf_open(path, &fd, &err);
+	if (!e)
 		return err;
-	}
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		pr_err("%s is not an ELF file\n", path);
-		err = -ENOEXEC;
-		goto out;
-	}
 	err = find_sym(e, sym, &vaddr, &ifunc);
 	if (!err && ifunc && ifunc_target(path, sym, &vaddr)) {
 		pr_err("%s in %s is an IFUNC, whose implementation is picked at load time, and the library is not loaded here to ask which: give the implementation's name (see nm -D %s)\n",
@@ -123,7 +138,6 @@ int elf_sym_offset(const char *path, const char *sym, unsigned long long *off)
 	}
 	if (!err)
 		err = vaddr_to_offset(e, vaddr, off);
-out:
 	elf_end(e);
 	close(fd);
 	return err;
@@ -169,7 +183,8 @@ int elf_type(const char *path)
 /*
  * Every function @path defines (from symtab and dynsym: one in both comes
  * twice), with its file offset: an IFUNC at the implementation in use
- * here, or left out when that cannot be told. Stops at the first non-zero @fn returns.
+ * here, or left out when that cannot be told. Stops at the first non-zero
+ * value @fn returns, and returns it.
  */
 int elf_funcs(const char *path, elf_func_fn fn, void *ctx)
 {
@@ -177,20 +192,9 @@ int elf_funcs(const char *path, elf_func_fn fn, void *ctx)
 	Elf *e = NULL;
 	int fd, err = 0;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		pr_err("cannot open %s: %s\n", path, strerror(-err));
+	e = elf_open(path, &fd, &err);
+	if (!e)
 		return err;
-	}
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		pr_err("%s is not an ELF file\n", path);
-		err = -ENOEXEC;
-		goto out;
-	}
 	while (!err && (scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *data;
@@ -227,7 +231,6 @@ int elf_funcs(const char *path, elf_func_fn fn, void *ctx)
 			err = fn(ctx, name, off);
 		}
 	}
-out:
 	elf_end(e);
 	close(fd);
 	return err;
