@@ -43,6 +43,12 @@ need_trace_pipe() {
 
 SCRATCH=$(mktemp -d /tmp/bpfrun-test.XXXXXX)
 BG_PIDS=
+# bg_done PID: PID was waited for; its number may be another process's now
+bg_done() {
+	local p rest=
+	for p in $BG_PIDS; do [ "$p" = "$1" ] || rest="$rest $p"; done
+	BG_PIDS=$rest
+}
 cleanup() {
 	for p in $BG_PIDS; do kill -KILL "$p" 2>/dev/null; done
 	rm -rf "$SCRATCH"
