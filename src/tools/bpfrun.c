@@ -543,6 +543,10 @@ cleanup:
 		free(r.probes[i].func);
 		free(r.probes[i].target);
 	}
+	for (i = 0; i < r.t.nusdt; i++) {	/* -S's, add_probe()'s copies */
+		free((char *)r.t.usdt[i].func);
+		free((char *)r.t.usdt[i].target);
+	}
 	for (i = 0; i < r.t.ncflags; i++)
 		free((char *)r.t.cflags[i]);
 	return tool_close(&r.t, err);
