@@ -15,11 +15,18 @@
 
 #include "internal.h"
 
-static int find_sym(Elf *e, const char *sym, GElf_Addr *vaddr, bool *ifunc)
+typedef int (*sym_fn)(void *ctx, const char *name, const GElf_Sym *s);
+
+/*
+ * Every defined symbol of @e with an address, from symtab and dynsym (one
+ * in both comes twice), until @fn returns non-zero: that value, else 0.
+ */
+static int each_sym(Elf *e, sym_fn fn, void *ctx)
 {
 	Elf_Scn *scn = NULL;
+	int err = 0;
 
-	while ((scn = elf_nextscn(e, scn))) {
+	while (!err && (scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *data;
 		size_t i, n;
@@ -30,22 +37,36 @@ static int find_sym(Elf *e, const char *sym, GElf_Addr *vaddr, bool *ifunc)
 			continue;
 		data = elf_getdata(scn, NULL);
 		n = sh.sh_size / sh.sh_entsize;
-		for (i = 0; data && i < n; i++) {
-			GElf_Sym s;
+		for (i = 0; !err && data && i < n; i++) {
 			const char *name;
+			GElf_Sym s;
 
 			if (!gelf_getsym(data, i, &s) || !s.st_value ||
 			    s.st_shndx == SHN_UNDEF)
 				continue;
 			name = elf_strptr(e, sh.sh_link, s.st_name);
-			if (name && !strcmp(name, sym)) {
-				*vaddr = s.st_value;
-				*ifunc = GELF_ST_TYPE(s.st_info) == STT_GNU_IFUNC;
-				return 0;
-			}
+			if (name && *name)
+				err = fn(ctx, name, &s);
 		}
 	}
-	return -ENOENT;
+	return err;
+}
+
+struct sym_find {
+	const char *sym;
+	GElf_Addr vaddr;
+	bool ifunc;
+};
+
+static int sym_is(void *ctx, const char *name, const GElf_Sym *s)
+{
+	struct sym_find *q = ctx;
+
+	if (strcmp(name, q->sym))
+		return 0;
+	q->vaddr = s->st_value;
+	q->ifunc = GELF_ST_TYPE(s->st_info) == STT_GNU_IFUNC;
+	return 1;
 }
 
 static int vaddr_to_offset(Elf *e, GElf_Addr vaddr, unsigned long long *off)
@@ -122,22 +143,21 @@ static Elf *elf_open(const char *path, int *fd, int *err)
 
 int elf_sym_offset(const char *path, const char *sym, unsigned long long *off)
 {
-	GElf_Addr vaddr = 0;
-	bool ifunc = false;
+	struct sym_find q = { .sym = sym };
 	Elf *e = NULL;
 	int fd, err;
 
 	e = elf_open(path, &fd, &err);
 	if (!e)
 		return err;
-	err = find_sym(e, sym, &vaddr, &ifunc);
-	if (!err && ifunc && ifunc_target(path, sym, &vaddr)) {
+	err = each_sym(e, sym_is, &q) ? 0 : -ENOENT;
+	if (!err && q.ifunc && ifunc_target(path, sym, &q.vaddr)) {
 		pr_err("%s in %s is an IFUNC, whose implementation is picked at load time, and the library is not loaded here to ask which: give the implementation's name (see nm -D %s)\n",
 		       sym, path, path);
 		err = -EOPNOTSUPP;
 	}
 	if (!err)
-		err = vaddr_to_offset(e, vaddr, off);
+		err = vaddr_to_offset(e, q.vaddr, off);
 	elf_end(e);
 	close(fd);
 	return err;
@@ -180,6 +200,29 @@ int elf_type(const char *path)
 	return type;
 }
 
+struct func_walk {
+	Elf *e;
+	const char *path;
+	elf_func_fn fn;
+	void *ctx;
+};
+
+static int func_of(void *ctx, const char *name, const GElf_Sym *s)
+{
+	struct func_walk *w = ctx;
+	int type = GELF_ST_TYPE(s->st_info);
+	GElf_Addr vaddr = s->st_value;
+	unsigned long long off;
+
+	if (type != STT_FUNC && type != STT_GNU_IFUNC)
+		return 0;
+	if (type == STT_GNU_IFUNC && ifunc_target(w->path, name, &vaddr))
+		return 0;
+	if (vaddr_to_offset(w->e, vaddr, &off))
+		return 0;
+	return w->fn(w->ctx, name, off);
+}
+
 /*
  * Every function @path defines (from symtab and dynsym: one in both comes
  * twice), with its file offset: an IFUNC at the implementation in use
@@ -188,50 +231,14 @@ int elf_type(const char *path)
  */
 int elf_funcs(const char *path, elf_func_fn fn, void *ctx)
 {
-	Elf_Scn *scn = NULL;
-	Elf *e = NULL;
-	int fd, err = 0;
+	struct func_walk w = { .path = path, .fn = fn, .ctx = ctx };
+	int fd, err;
 
-	e = elf_open(path, &fd, &err);
-	if (!e)
+	w.e = elf_open(path, &fd, &err);
+	if (!w.e)
 		return err;
-	while (!err && (scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-		size_t i, n;
-
-		if (!gelf_getshdr(scn, &sh) ||
-		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
-		    !sh.sh_entsize)
-			continue;
-		data = elf_getdata(scn, NULL);
-		n = sh.sh_size / sh.sh_entsize;
-		for (i = 0; !err && data && i < n; i++) {
-			unsigned long long off;
-			GElf_Addr vaddr;
-			const char *name;
-			GElf_Sym s;
-			int type;
-
-			if (!gelf_getsym(data, i, &s) || !s.st_value ||
-			    s.st_shndx == SHN_UNDEF)
-				continue;
-			type = GELF_ST_TYPE(s.st_info);
-			if (type != STT_FUNC && type != STT_GNU_IFUNC)
-				continue;
-			name = elf_strptr(e, sh.sh_link, s.st_name);
-			if (!name || !*name)
-				continue;
-			vaddr = s.st_value;
-			if (type == STT_GNU_IFUNC &&
-			    ifunc_target(path, name, &vaddr))
-				continue;
-			if (vaddr_to_offset(e, vaddr, &off))
-				continue;
-			err = fn(ctx, name, off);
-		}
-	}
-	elf_end(e);
+	err = each_sym(w.e, func_of, &w);
+	elf_end(w.e);
 	close(fd);
 	return err;
 }
