@@ -12,7 +12,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -63,11 +62,8 @@ static struct {
 	const char *(*perf_event_field)(void *m, const char *event, size_t i);
 } bcc;
 
-static const struct {
-	const char *name;
-	size_t off;
-} bcc_syms[] = {
-#define SYM(field, sym) { #sym, offsetof(__typeof__(bcc), field) }
+static const struct libbcc_sym bcc_syms[] = {
+#define SYM(field, sym) LIBBCC_SYM(bcc, field, sym)
 	SYM(create_c, bpf_module_create_c),
 	SYM(destroy, bpf_module_destroy),
 	SYM(license, bpf_module_license),
@@ -94,29 +90,20 @@ static const struct {
 static int bcc_load(void)
 {
 	static int loaded;
-	void *h;
-	size_t i;
+	const char *what;
+	int err;
 
 	if (loaded)
 		return 0;
-	h = dlopen(LIBBCC_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
+	err = libbcc_bind(&bcc, bcc_syms, ARRAY_SIZE(bcc_syms), &what);
+	if (err == -ENOENT)
 		pr_err("cannot load libbcc (%s): %s; install Debian's libbpfcc\n",
-		       LIBBCC_SONAME, dlerror());
-		return -ENOENT;
-	}
-	for (i = 0; i < ARRAY_SIZE(bcc_syms); i++) {
-		void *p = dlsym(h, bcc_syms[i].name);
-
-		if (!p) {
-			pr_err("libbcc (%s) has no %s: unsupported version\n",
-			       LIBBCC_SONAME, bcc_syms[i].name);
-			return -ENOSYS;
-		}
-		memcpy((char *)&bcc + bcc_syms[i].off, &p, sizeof(p));
-	}
-	loaded = 1;
-	return 0;
+		       LIBBCC_SONAME, what);
+	else if (err)
+		pr_err("libbcc (%s) has no %s: unsupported version\n",
+		       LIBBCC_SONAME, what);
+	loaded = !err;
+	return err;
 }
 
 static char *xstrdup(const char *s)

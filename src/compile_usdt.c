@@ -9,7 +9,6 @@
  */
 #define _GNU_SOURCE
 #include <bcc/bcc_usdt.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <gelf.h>
 #include <stdint.h>
@@ -33,11 +32,8 @@ static struct {
 	void (*foreach_uprobe)(void *ctx, bcc_usdt_uprobe_cb fn);
 } usdt;
 
-static const struct {
-	const char *name;
-	size_t off;
-} usdt_syms[] = {
-#define SYM(field, sym) { #sym, offsetof(__typeof__(usdt), field) }
+static const struct libbcc_sym usdt_syms[] = {
+#define SYM(field, sym) LIBBCC_SYM(usdt, field, sym)
 	SYM(new_frompid, bcc_usdt_new_frompid),
 	SYM(new_frompath, bcc_usdt_new_frompath),
 	SYM(close, bcc_usdt_close),
@@ -50,25 +46,16 @@ static const struct {
 
 static int usdt_load(void)
 {
-	void *h = dlopen(LIBBCC_SONAME, RTLD_NOW | RTLD_LOCAL);
-	size_t i;
+	const char *what;
+	int err;
 
-	if (!h) {
-		pr_err("cannot load libbcc (%s): %s\n", LIBBCC_SONAME,
-		       dlerror());
-		return -ENOENT;
-	}
-	for (i = 0; i < ARRAY_SIZE(usdt_syms); i++) {
-		void *p = dlsym(h, usdt_syms[i].name);
-
-		if (!p) {
-			pr_err("libbcc (%s) has no %s: unsupported version\n",
-			       LIBBCC_SONAME, usdt_syms[i].name);
-			return -ENOSYS;
-		}
-		memcpy((char *)&usdt + usdt_syms[i].off, &p, sizeof(p));
-	}
-	return 0;
+	err = libbcc_bind(&usdt, usdt_syms, ARRAY_SIZE(usdt_syms), &what);
+	if (err == -ENOENT)
+		pr_err("cannot load libbcc (%s): %s\n", LIBBCC_SONAME, what);
+	else if (err)
+		pr_err("libbcc (%s) has no %s: unsupported version\n",
+		       LIBBCC_SONAME, what);
+	return err;
 }
 
 /* libbcc's callbacks take no context: the child does one thing at a time. */

@@ -9,9 +9,26 @@
 #include <stdio.h>
 
 /* configure names libbcc's file; a build without config.h, its soname */
+#include <stddef.h>
+
 #ifndef LIBBCC_SONAME
 #define LIBBCC_SONAME "libbcc.so.0"
 #endif
+
+/*
+ * libbcc is dlopen()ed where it is needed (the compile's child, user stack
+ * frames), never linked: a table of the functions a caller uses, bound in
+ * one place. -ENOENT (*@what: dlerror()) or -ENOSYS (*@what: the missing
+ * function), quietly: the callers say what it costs them.
+ */
+struct libbcc_sym {
+	const char *name;
+	size_t off;	/* in the caller's table of function pointers */
+};
+#define LIBBCC_SYM(table, field, sym) \
+	{ #sym, offsetof(__typeof__(table), field) }
+int libbcc_bind(void *table, const struct libbcc_sym *syms, size_t n,
+		const char **what);
 
 #include "bpfrun.h"
 

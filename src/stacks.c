@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -64,11 +63,8 @@ static struct {
 	int (*each_module)(int pid, bcc_modulecb fn, void *ctx);
 } bcc;
 
-static const struct {
-	const char *name;
-	size_t off;
-} bcc_syms[] = {
-#define SYM(field, sym) { #sym, offsetof(__typeof__(bcc), field) }
+static const struct libbcc_sym bcc_syms[] = {
+#define SYM(field, sym) LIBBCC_SYM(bcc, field, sym)
 	SYM(symcache_new, bcc_symcache_new),
 	SYM(free_symcache, bcc_free_symcache),
 	SYM(resolve, bcc_symcache_resolve),
@@ -85,31 +81,20 @@ static const struct {
 static int bcc_load(void)
 {
 	static int loaded;	/* 1: done; -errno: failed, not tried again */
-	void *h;
-	size_t i;
+	const char *what;
+	int err;
 
 	if (loaded)
 		return loaded < 0 ? loaded : 0;
-	h = dlopen(LIBBCC_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
+	err = libbcc_bind(&bcc, bcc_syms, ARRAY_SIZE(bcc_syms), &what);
+	if (err == -ENOENT)
 		pr_warn("cannot load libbcc (%s) to name user stack frames: %s; they are shown as addresses\n",
-			LIBBCC_SONAME, dlerror());
-		loaded = -ENOENT;
-		return loaded;
-	}
-	for (i = 0; i < ARRAY_SIZE(bcc_syms); i++) {
-		void *p = dlsym(h, bcc_syms[i].name);
-
-		if (!p) {
-			pr_warn("libbcc (%s) has no %s: user stack frames are shown as addresses\n",
-				LIBBCC_SONAME, bcc_syms[i].name);
-			loaded = -ENOSYS;
-			return loaded;
-		}
-		memcpy((char *)&bcc + bcc_syms[i].off, &p, sizeof(p));
-	}
-	loaded = 1;
-	return 0;
+			LIBBCC_SONAME, what);
+	else if (err)
+		pr_warn("libbcc (%s) has no %s: user stack frames are shown as addresses\n",
+			LIBBCC_SONAME, what);
+	loaded = err ? err : 1;
+	return err;
 }
 
 struct stack_map {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -240,5 +241,27 @@ int opts_copy(void *dst, size_t dst_size, const void *src, const char *what)
 		}
 	}
 	memcpy(dst, src, sz < dst_size ? sz : dst_size);
+	return 0;
+}
+
+int libbcc_bind(void *table, const struct libbcc_sym *syms, size_t n,
+		const char **what)
+{
+	void *h = dlopen(LIBBCC_SONAME, RTLD_NOW | RTLD_LOCAL);
+	size_t i;
+
+	if (!h) {
+		*what = dlerror();
+		return -ENOENT;
+	}
+	for (i = 0; i < n; i++) {
+		void *p = dlsym(h, syms[i].name);
+
+		if (!p) {
+			*what = syms[i].name;
+			return -ENOSYS;
+		}
+		memcpy((char *)table + syms[i].off, &p, sizeof(p));
+	}
 	return 0;
 }
