@@ -355,10 +355,15 @@ int bpfrun_stack_walk(struct bpfrun_stacks *s, const char *map, long long id,
  * "[build id HEX]+0xOFF"
  */
 int bpfrun_frame_str(const struct bpfrun_frame *f, char *buf, size_t len);
-/* Lost stacks the walks met in map @map (NULL: all); a warning a map. */
+/* Lost stacks the walks met in map @map (NULL: all). */
 unsigned long long bpfrun_stacks_lost(const struct bpfrun_stacks *s,
 				      const char *map);
-void bpfrun_stacks_report(const struct bpfrun_stacks *s);
+/*
+ * Says on stderr what the walks met: processes gone, and for each map
+ * that lost stacks whether it is full or its buckets collided.  -ENOSPC
+ * when a map that lost stacks is full (the run should fail), else 0.
+ */
+int bpfrun_stacks_report(const struct bpfrun_stacks *s);
 
 /*
  * One JSON object on a line of @out, as bpfrun --json writes its own: a

@@ -533,8 +533,25 @@ unsigned long long bpfrun_stacks_lost(const struct bpfrun_stacks *s,
 	return n;
 }
 
-void bpfrun_stacks_report(const struct bpfrun_stacks *s)
+/* The stacks map @m holds now: one lookup of the next key each. */
+static unsigned map_count(const struct stack_map *m)
 {
+	__u32 key, next;
+	unsigned n = 0;
+	void *prev = NULL;
+
+	while (n < m->max_entries && !bpf_map_get_next_key(m->fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	return n;
+}
+
+int bpfrun_stacks_report(const struct bpfrun_stacks *s)
+{
+	unsigned used, more;
+	int err = 0;
 	size_t i;
 
 	if (s && s->gone == 1)
@@ -549,12 +566,27 @@ void bpfrun_stacks_report(const struct bpfrun_stacks *s)
 
 		if (!m->lost)
 			continue;
-		/* -EEXIST: its bucket held another stack; -ENOMEM: no room */
-		pr_warn("%llu stack%s lost (a key or event holds -EEXIST or -ENOMEM, not a stack id): stack map %s is full (%u entries) or two stacks hashed to one bucket: give it more, BPF_STACK_TRACE(%s, %u)\n",
-			m->lost, m->lost == 1 ? "" : "s", m->name,
-			m->max_entries, m->name,
-			m->max_entries < 1024 ? 16384 : 4 * m->max_entries);
+		/*
+		 * -EEXIST: its bucket held another stack; -ENOMEM: no room.
+		 * A map with every entry taken is full: what it missed is
+		 * lost for good, an error.  Below that the losses are hash
+		 * collisions, a part of bcc's tools' normal runs (stackcount
+		 * and wakeuptime meet a few in their 1024 entries): a warning.
+		 */
+		used = map_count(m);
+		more = m->max_entries < 1024 ? 16384 : 4 * m->max_entries;
+		if (used >= m->max_entries) {
+			pr_err("stack map %s is full (%u entries): %llu stack%s lost; give it more, BPF_STACK_TRACE(%s, %u)\n",
+				m->name, m->max_entries, m->lost,
+				m->lost == 1 ? "" : "s", m->name, more);
+			err = -ENOSPC;
+		} else {
+			pr_warn("%llu stack%s lost to hash collisions in stack map %s (%u of %u entries used); a bigger map makes them rarer: BPF_STACK_TRACE(%s, %u)\n",
+				m->lost, m->lost == 1 ? "" : "s", m->name, used,
+				m->max_entries, m->name, more);
+		}
 	}
+	return err;
 }
 
 int bpfrun_frame_str(const struct bpfrun_frame *f, char *buf, size_t len)

@@ -436,6 +436,9 @@ static int run_program(struct run *r, const char *file)
 	err = run_loop(r, ev);
 	if (!err)
 		err = maps_print(r);
+	/* after the maps: what their stacks lost, a full map an error */
+	if (!err)
+		err = stacks_report(r);
 	if (bpfrun_events_lost(ev))
 		fprintf(stderr, "bpfrun: %llu events lost in all\n",
 			bpfrun_events_lost(ev));

@@ -88,7 +88,8 @@ void out_free(struct run *r);
 /* runner_stacks.c: stack ids as frames */
 /* The program's stack maps, when it has any (r->stacks stays NULL). */
 int stacks_open(struct run *r);
-/* ... closed, and the stacks lost said on stderr. */
+/* The stacks lost said on stderr: -ENOSPC when a full map lost some. */
+int stacks_report(struct run *r);
 void stacks_close(struct run *r);
 /*
  * The fields of @t (table @table's key when @key) that hold stack ids;

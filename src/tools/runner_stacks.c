@@ -45,9 +45,13 @@ int stacks_open(struct run *r)
 	return 0;
 }
 
+int stacks_report(struct run *r)
+{
+	return bpfrun_stacks_report(r->stacks);
+}
+
 void stacks_close(struct run *r)
 {
-	bpfrun_stacks_report(r->stacks);
 	bpfrun_stacks_close(r->stacks);
 	r->stacks = NULL;
 }
@@ -267,7 +271,7 @@ void stacks_print_text(struct run *r, const struct stack_view *v,
 				      field_pid(f, rec, len, f->off),
 				      frame_text, NULL);
 		if (n == -ENOSPC)
-			printf("    [lost: stack map %s full]\n", f->map);
+			printf("    [lost: no room in stack map %s]\n", f->map);
 		else if (n == -ENOENT)
 			printf("    [stack %lld no longer in %s]\n", id, f->map);
 		else if (n == 0)
