@@ -109,7 +109,48 @@ static int take_fd(struct compiled *out, unsigned tag, int fd)
 	return 0;
 }
 
-static int receive(int sock, struct compiled *out)
+void held_free(struct held_msgs *m)
+{
+	size_t i;
+
+	for (i = 0; m && i < m->n; i++)
+		free(m->v[i].text);
+	if (m) {
+		free(m->v);
+		memset(m, 0, sizeof(*m));
+	}
+}
+
+void held_say(struct held_msgs *m)
+{
+	size_t i;
+
+	for (i = 0; m && i < m->n; i++)
+		pr_level(m->v[i].level, "%s", m->v[i].text);
+	held_free(m);
+}
+
+static void say(struct held_msgs *held, enum bpfrun_print_level level,
+		const char *text)
+{
+	struct held_msg *v;
+
+	if (held) {
+		v = realloc(held->v, (held->n + 1) * sizeof(*v));
+		if (v) {
+			held->v = v;
+			v[held->n].level = level;
+			v[held->n].text = strdup(text);
+			if (v[held->n].text) {
+				held->n++;
+				return;
+			}
+		}
+	}
+	pr_level(level, "%s", text);	/* no room to hold it */
+}
+
+static int receive(int sock, struct held_msgs *held, struct compiled *out)
 {
 	struct pollfd p[2] = {
 		{ .fd = sock, .events = POLLIN },
@@ -135,7 +176,7 @@ static int receive(int sock, struct compiled *out)
 		}
 		if (tag >= TAG_MSG && tag < TAG_MSG + BPFRUN_NR_PRINT_LEVELS &&
 		    fd < 0) {
-			pr_level(tag - TAG_MSG, "%s", text);
+			say(held, tag - TAG_MSG, text);
 			continue;
 		}
 		err = -EPROTO;
@@ -175,7 +216,8 @@ static int child_status(int status, const char *path)
 
 int compile_program(const char *path, const char *const *cflags,
 		    size_t ncflags, const struct headers_choice *h,
-		    const struct usdt_set *usdt, struct compiled *out)
+		    const struct usdt_set *usdt, struct held_msgs *held,
+		    struct compiled *out)
 {
 	pid_t pid, parent = getpid();
 	int sv[2], err, status;
@@ -200,7 +242,7 @@ int compile_program(const char *path, const char *const *cflags,
 		_exit(child_compile(sv[1], path, cflags, ncflags, h, usdt));
 	}
 	close(sv[1]);
-	err = receive(sv[0], out);
+	err = receive(sv[0], held, out);
 	close(sv[0]);
 	/* interrupted, or it said something we cannot take: it is done */
 	if (err && err != -ECHILD)

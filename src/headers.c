@@ -227,6 +227,15 @@ int headers_check(const struct headers_env *env, struct headers_choice *h)
 	return err;
 }
 
+int headers_fallback(const struct headers_env *env,
+		     const struct headers_choice *h, struct headers_choice *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (h->kind != HEADERS_MATCHING || !env->btf || !path_exists(env->btf))
+		return -ENOENT;
+	return btf_choice(env, out);
+}
+
 int headers_choose(const struct headers_env *env, const char *mode,
 		   struct headers_choice *out)
 {

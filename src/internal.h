@@ -167,6 +167,9 @@ const char *headers_kind_name(enum headers_kind kind);
 void headers_env_default(struct headers_env *env);
 int headers_choose(const struct headers_env *env, const char *mode,
 		   struct headers_choice *out);
+/* The tree made from BTF, where @h is the kernel's headers and BTF is there. */
+int headers_fallback(const struct headers_env *env,
+		     const struct headers_choice *h, struct headers_choice *out);
 /* Nearest Debian split tree ("V-ARCH" + "V-common") to @release. */
 int headers_find_distro(const char *src_dir, const char *release, char *version,
 			size_t len);
@@ -353,9 +356,23 @@ void usdt_locs_free(struct bpfrun *b);
 int usdt_generate(const struct usdt_set *set, struct bpfrun *b,
 		  struct image_deps *deps, char **text);
 
+/*
+ * The compile's messages, held back instead of said (@held of
+ * compile_program, NULL: said as they come), to say or drop later.
+ */
+struct held_msgs {
+	size_t n;
+	struct held_msg {
+		enum bpfrun_print_level level;
+		char *text;
+	} *v;
+};
+void held_say(struct held_msgs *m);	/* in order; then freed */
+void held_free(struct held_msgs *m);
 int compile_program(const char *path, const char *const *cflags,
 		    size_t ncflags, const struct headers_choice *h,
-		    const struct usdt_set *usdt, struct compiled *out);
+		    const struct usdt_set *usdt, struct held_msgs *held,
+		    struct compiled *out);
 void compiled_free(struct compiled *c);
 
 /* store.c: one on-disk store for every cache, entries named by their key. */

@@ -44,14 +44,14 @@ int program_source_check(const char *path)
 /* Compile in a child, take its image and maps, keep it in the cache. */
 static int program_compile(struct bpfrun *b, const struct bpfrun_opts *opts,
 			   const struct headers_choice *h,
-			   const struct usdt_set *usdt)
+			   const struct usdt_set *usdt, struct held_msgs *held)
 {
 	struct compiled c;
 	size_t i;
 	int err;
 
 	err = compile_program(b->path, opts->cflags, opts->ncflags, h, usdt,
-			      &c);
+			      held, &c);
 	if (err)
 		return err;
 	err = image_decode(b, &b->deps, c.image, c.len);
@@ -114,12 +114,54 @@ int bpfrun_open(struct bpfrun **bp, const char *path,
 	return err;
 }
 
+/*
+ * Against the kernel's own headers first, as bcc compiles. A program that
+ * does not compile with them (a tool older than the kernel: bcc 0.26's
+ * slabratetop and tcprtt on 6.1's headers) is compiled again against the
+ * tree made from the kernel's BTF, where there is one: the running
+ * kernel's types exactly. The first compile's messages are said only
+ * when the second fails too: they are what the user's program met first.
+ */
+static int compile_or_btf(struct bpfrun *b, const struct bpfrun_opts *opts,
+			  const struct headers_env *env,
+			  const struct headers_choice *h,
+			  const struct usdt_set *usdt)
+{
+	struct held_msgs first = { 0 }, second = { 0 };
+	struct headers_choice btf;
+	int err;
+
+	if (headers_fallback(env, h, &btf))
+		return program_compile(b, opts, h, usdt, NULL);
+	err = program_compile(b, opts, h, usdt, &first);
+	if (err != -EINVAL) {		/* compiled, or failed past clang */
+		held_say(&first);
+		return err;
+	}
+	program_reset(b);
+	err = headers_check(env, &btf);
+	if (!err)
+		err = program_compile(b, opts, &btf, usdt, &second);
+	if (err) {
+		held_free(&second);
+		held_say(&first);
+		pr_err("%s: it does not compile against the types of the kernel's BTF either\n",
+		       b->path);
+		return -EINVAL;
+	}
+	held_free(&first);
+	pr_warn("%s does not compile against the kernel's headers (%s): compiled against the types of the kernel's BTF instead\n",
+		b->path, h->version);
+	held_say(&second);
+	return 0;
+}
+
 static int open_program(struct bpfrun **bp, const char *path,
 			const struct bpfrun_opts *opts)
 {
 	struct usdt_set usdt = { 0 };
 	struct headers_env env;
-	struct headers_choice h;
+	struct headers_choice h, btf;
 	struct bpfrun *b;
 	int err;
 
@@ -152,11 +194,18 @@ static int open_program(struct bpfrun **bp, const char *path,
 				 usdt.key);
 		if (err)
 			program_reset(b);
+		/* compiled against BTF before: the headers failed it then */
+		if (err && !headers_fallback(&env, &h, &btf)) {
+			err = cache_load(b, path, opts->cflags, opts->ncflags,
+					 &btf, usdt.key);
+			if (err)
+				program_reset(b);
+		}
 	}
 	if (err) {
 		err = headers_check(&env, &h);
 		if (!err)
-			err = program_compile(b, opts, &h, &usdt);
+			err = compile_or_btf(b, opts, &env, &h, &usdt);
 		if (err)
 			goto err_free;
 	}

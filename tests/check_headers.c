@@ -81,7 +81,7 @@ END_TEST
 START_TEST(test_matching_split)
 {
 	struct headers_env env = { mods, src, "6.1.0-56-amd64", NULL };
-	struct headers_choice h;
+	struct headers_choice h, h2;
 	char l[PATH_MAX], t[PATH_MAX];
 
 	snprintf(l, sizeof(l), "%s/6.1.0-56-amd64", mods);
@@ -95,6 +95,15 @@ START_TEST(test_matching_split)
 	ck_assert_int_eq(headers_choose(&env, "auto", &h), 0);
 	ck_assert_int_eq(h.kind, HEADERS_MATCHING);
 	ck_assert_str_eq(h.dir, "");
+	/* no BTF to fall back on when the headers fail a program */
+	ck_assert_int_eq(headers_fallback(&env, &h, &h2), -ENOENT);
+	snprintf(l, sizeof(l), "%s/no-btf", root);
+	env.btf = l;	/* not there */
+	ck_assert_int_eq(headers_fallback(&env, &h, &h2), -ENOENT);
+	/* a tree chosen by hand is not second-guessed */
+	h.kind = HEADERS_DIR;
+	env.btf = "/sys/kernel/btf/vmlinux";
+	ck_assert_int_eq(headers_fallback(&env, &h, &h2), -ENOENT);
 }
 END_TEST
 

@@ -27,6 +27,27 @@ import bcc.usdt
 
 PLAN = {"bpf": None}
 _real_sleep = time.sleep
+_FUNCS = None
+
+
+def traceable(event):
+    """
+    Whether the kernel would take a kprobe on @event, as bcc's
+    attach_kprobe() learns by trying: a function ftrace lists (what
+    kprobes accept on Debian's kernels). Tools catch the failure and try
+    another name (fileslower: __vfs_read, then vfs_read). Where the list
+    cannot be read (no kprobes: this host), every name is taken and
+    bpfrun's own attach says why it fails.
+    """
+    global _FUNCS
+    if _FUNCS is None:
+        _FUNCS = set()
+        try:
+            with open("/sys/kernel/tracing/available_filter_functions") as f:
+                _FUNCS = {l.split()[0] for l in f if l.strip()}
+        except OSError:
+            pass
+    return not _FUNCS or _s(event) in _FUNCS
 
 
 def _s(v):
@@ -135,11 +156,17 @@ class CaptureBPF(bcc.BPF):
         self.plan["attach"].append(d)
 
     def attach_kprobe(self, event=b"", event_off=0, fn_name=b"", event_re=b""):
+        if event and not traceable(event):
+            raise Exception("Failed to attach BPF program %s to kprobe %s"
+                            % (_s(fn_name), _s(event)))
         self._add("kprobe", event=event, fn=fn_name, re=event_re,
                   off=event_off or None)
 
     def attach_kretprobe(self, event=b"", fn_name=b"", event_re=b"",
                          maxactive=0):
+        if event and not traceable(event):
+            raise Exception("Failed to attach BPF program %s to kretprobe %s"
+                            % (_s(fn_name), _s(event)))
         self._add("kretprobe", event=event, fn=fn_name, re=event_re)
 
     def attach_tracepoint(self, tp=b"", tp_re=b"", fn_name=b""):

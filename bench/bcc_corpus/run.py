@@ -224,7 +224,11 @@ def main():
     py = subprocess.Popen(["/usr/bin/python3.11",
                            os.path.join(HERE, "pytarget.py")])
     time.sleep(0.5)
-    subst = {"py": py.pid}
+    # a terminal for ttysnoop to watch ({tty}) and workload.sh to write to
+    tty_master, tty_slave = os.openpty()
+    os.set_blocking(tty_master, False)
+    os.environ["BCC_CORPUS_TTY"] = os.ttyname(tty_slave)
+    subst = {"py": py.pid, "tty": os.ttyname(tty_slave)}
     rows, counts = [], {}
     try:
         for name, path in programs():
@@ -234,6 +238,11 @@ def main():
             t0 = time.time()
             st, why, flags = run_one(name, path, argv, o.o, bpfrun,
                                      usdt_flag)
+            try:
+                while os.read(tty_master, 4096):
+                    pass    # what the workload wrote: room for the next
+            except BlockingIOError:
+                pass
             counts[st] = counts.get(st, 0) + 1
             rows.append((name, st, why, " ".join(flags)))
             print("%-22s %-11s %5.1fs %s" % (name, st, time.time() - t0,

@@ -93,6 +93,8 @@ fi
 mount -t tracefs tracefs /host/sys/kernel/tracing || die "mount tracefs"
 mount -t debugfs debugfs /host/sys/kernel/debug || die "mount debugfs"
 mount -t bpf bpf /host/sys/fs/bpf 2>/dev/null || say "note: no bpffs"
+# as a systemd machine has it: memory cgroups (the bcc corpus's OOM kill)
+mount -t cgroup2 cgroup2 /host/sys/fs/cgroup 2>/dev/null || say "note: no cgroup2"
 
 ip link set lo up || die "ip link set lo up"
 hostname bpfrun-qemu

@@ -23,9 +23,10 @@
 #      (the 6.12 backports do), a local stub package providing that image
 #      name is installed first, so apt never installs the image;
 #   4. builds DIR/kernels/V/initramfs.cpio.gz: static busybox,
-#      scripts/qemu/guest-init.sh as /init, and the image's virtio/9p modules
-#      with their dependencies in load order (from `depmod -b` on the unpacked
-#      image), decompressed because busybox insmod cannot read .ko.xz/.ko.zst.
+#      scripts/qemu/guest-init.sh as /init, and the image's virtio/9p, ext4,
+#      xfs and loop modules with their dependencies in load order (from
+#      `depmod -b` on the unpacked image), decompressed because busybox
+#      insmod cannot read .ko.xz/.ko.zst.
 # DIR/kernels/current lists "SERIES V" for the kernels resolved last; run.sh
 # and tests/qemu/qemu.test boot those.
 #
@@ -232,8 +233,11 @@ install_headers() {
 
 # Modules to load, in this order, each after its own dependencies.  Some are
 # built in, or do not exist, depending on the release (6.12 builds virtio in
-# and folds fscache into netfs): those are skipped.
-MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
+# and folds fscache into netfs): those are skipped.  ext4 (with the crc32c
+# its checksums need), xfs and loop: file systems on loop devices, as
+# Debian machines have them, for bcc's ext4dist, ext4slower, xfsdist and
+# xfsslower.
+MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p crc32c_generic ext4 xfs loop"
 # What 9p over virtio-pci cannot do without.
 REQUIRED="virtio_pci 9pnet_virtio 9p"
 

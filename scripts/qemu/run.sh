@@ -28,7 +28,8 @@
 # compiles against the host-installed linux-headers-RELEASE that
 # /lib/modules/RELEASE/build points at.  Inside the guest:
 #   - proc, sysfs, devtmpfs, devpts, tracefs (/sys/kernel/tracing), debugfs
-#     (/sys/kernel/debug) and bpffs are mounted, /tmp, /run and /dev/shm are
+#     (/sys/kernel/debug), bpffs and cgroup2 (/sys/fs/cgroup) are mounted,
+#     ext4, xfs and loop are loaded, /tmp, /run and /dev/shm are
 #     tmpfs, and lo is up. The host's /tmp and /run are hidden, except the
 #     working directory, abs_top_builddir, abs_top_srcdir and the -B
 #     directories, bound back at their own paths (read-only), so a tree

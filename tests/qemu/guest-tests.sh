@@ -646,11 +646,32 @@ check_fchmodsnoop() {
 # matching whole names; a pattern matching nothing; a real kretprobe on
 # openat giving the values we caused (the same check the host passes
 # through the sys_exit fallback); syscall__openat's arguments through a
-# real kprobe; KFUNC_PROBE/KRETFUNC_PROBE's results through fentry/fexit.
+# real kprobe; KFUNC_PROBE/KRETFUNC_PROBE's results through fentry/fexit;
+# a program only the kernel's BTF compiles, where the headers fail it.
 check_bcc_compat() {
 	local n=bcc_compat progs=$srcdir/tests/bcc_compat rc=0 nprobes target
 	target=$builddir/tests/bcc_target
 	have_tool bpfrun || return
+	# a program the kernel's headers cannot compile (struct mount is in no
+	# header): compiled again against the kernel's BTF, and said
+	if [ -e "/lib/modules/$release/build" ] && [ -e /sys/kernel/btf/vmlinux ]; then
+		begin
+		rc=0
+		timeout -k 5 "$tool_timeout" "$(tool_path bpfrun)" -c sync \
+			"$progs/btf_fallback.c" </dev/null >"$work/btf.out" 2>"$work/btf.err" || rc=$?
+		mnt=$(awk '$5 == "/" { print $1; exit }' /proc/self/mountinfo)
+		if [ "$rc" = 0 ] &&
+			grep -qF "does not compile against the kernel's headers ($release): compiled against the types of the kernel's BTF instead" "$work/btf.err" &&
+			grep -qx "$mnt	1" "$work/btf.out"; then
+			pass $n.btf_fallback
+		else
+			fail $n.btf_fallback "struct mount: exit $rc, no fallback said, or not root's mount id $mnt once"
+			show "$work/btf.out" stdout
+			show "$work/btf.err" stderr
+		fi
+	else
+		skip $n.btf_fallback "no kernel headers of $release, or no BTF, here"
+	fi
 	if [ "$kprobes" != yes ]; then
 		skip $n.trace "this kernel has no kprobes"
 		return
