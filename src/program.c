@@ -139,9 +139,11 @@ static int compile_or_btf(struct bpfrun *b, const struct bpfrun_opts *opts,
 		return err;
 	}
 	program_reset(b);
-	err = headers_check(env, &btf);
-	if (!err)
-		err = program_compile(b, opts, &btf, usdt, &second);
+	if (headers_check(env, &btf)) {
+		held_say(&first);	/* no tree made: the headers' word */
+		return -EINVAL;
+	}
+	err = program_compile(b, opts, &btf, usdt, &second);
 	if (err) {
 		held_free(&second);
 		held_say(&first);
