@@ -32,21 +32,25 @@ _FUNCS = None
 
 def traceable(event):
     """
-    Whether the kernel would take a kprobe on @event, as bcc's
-    attach_kprobe() learns by trying: a function ftrace lists (what
-    kprobes accept on Debian's kernels). Tools catch the failure and try
-    another name (fileslower: __vfs_read, then vfs_read). Where the list
-    cannot be read (no kprobes: this host), every name is taken and
-    bpfrun's own attach says why it fails.
+    Whether the kernel has a function @event to put a kprobe on, as bcc's
+    attach_kprobe() learns by trying: tools catch the failure and try
+    another name (fileslower: __vfs_read, then vfs_read). A name ftrace
+    lists or /proc/kallsyms has is taken (syscall wrappers such as
+    __x64_sys_sync take kprobes without being in ftrace's list), and
+    bpfrun's own attach says why one fails; with neither list readable,
+    every name is.
     """
     global _FUNCS
     if _FUNCS is None:
         _FUNCS = set()
-        try:
-            with open("/sys/kernel/tracing/available_filter_functions") as f:
-                _FUNCS = {l.split()[0] for l in f if l.strip()}
-        except OSError:
-            pass
+        for path, field in (("/sys/kernel/tracing/available_filter_functions",
+                             0), ("/proc/kallsyms", 2)):
+            try:
+                with open(path) as f:
+                    _FUNCS.update(l.split()[field] for l in f
+                                  if len(l.split()) > field)
+            except OSError:
+                pass
     return not _FUNCS or _s(event) in _FUNCS
 
 

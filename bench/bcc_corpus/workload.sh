@@ -113,9 +113,10 @@ total=$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo)
 if [ "$total" -le 4096 ] && [ -w /proc/sys/vm/nr_hugepages ]; then
 	cat /usr/lib/x86_64-linux-gnu/libLLVM-*.so.1 >/dev/null 2>&1
 	free=$(awk '$1 == "MemFree:" { print int($2 / 1024) }' /proc/meminfo)
-	cached=$(awk '$1 == "Cached:" { print int($2 / 1024) }' /proc/meminfo)
 	old=$(cat /proc/sys/vm/nr_hugepages)
-	echo $(((free + cached / 2) / 2)) >/proc/sys/vm/nr_hugepages
+	# 64 MiB past what is free: the rest of the page cache (the
+	# compiler's libraries) stays for the next program's compile
+	echo $(((free + 64) / 2)) >/proc/sys/vm/nr_hugepages
 	echo "$old" >/proc/sys/vm/nr_hugepages
 fi
 wait "$retrans"
