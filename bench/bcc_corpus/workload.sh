@@ -37,6 +37,7 @@ for fs in ext4:32M:-F xfs:300M:-f; do
 		fsdirs="$fsdirs $tmp/$t"
 	fi
 done
+mkdir "$tmp/m"	# a tmpfs mounted and unmounted below (mountsnoop)
 for i in 1 2 3; do
 	ls / >/dev/null
 	cat /etc/passwd >/dev/null
