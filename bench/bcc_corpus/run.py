@@ -8,6 +8,7 @@ attach calls; this script gives them to bpfrun as flags, runs
 workload.sh under -c, and sorts the result:
 
   output      bpfrun printed an event, a printk line or a map entry
+              (also when it then said a stack map was full, exit 1)
   no-output   attached and ran, printed nothing
   attach      compiled, failed to attach or run (its message)
   compile     the program did not compile (its first error)
@@ -199,11 +200,15 @@ def run_one(name, path, argv, work, bpfrun, usdt_flag):
     out_f.close()
     with open(os.path.join(work, name + ".err"), "w") as f:
         f.write(r.stderr)
+    n = data_lines(r.stdout)
+    # a stack map that filled up ends the run with 1, after the output
+    full = re.search(r"^bpfrun: stack map \S+ is full", r.stderr, re.M)
+    if r.returncode == 1 and full and n:
+        return "output", "%d lines; %s" % (n, full.group(0)[8:]), flags
     if r.returncode != 0:
         kind = "compile" if re.search(r"error:|compile", r.stderr) \
             else "attach"
         return kind, first_error(r.stderr)[:160], flags
-    n = data_lines(r.stdout)
     return ("output", "%d lines" % n, flags) if n else \
         ("no-output", "", flags)
 
