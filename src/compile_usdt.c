@@ -328,6 +328,23 @@ int usdt_generate(const struct usdt_set *set, struct bpfrun *b,
 	err = usdt_load();
 	if (err)
 		return err;
+	/*
+	 * Every probe found before any is enabled: in a process, libbcc's
+	 * enable sets the probe's semaphore, and a run that then fails on
+	 * a later probe must not have changed the process, even briefly.
+	 */
+	for (i = 0; i < set->n && !err; i++) {
+		void *ctx = context_open(&set->v[i]);
+
+		if (!ctx)
+			return -ENOENT;
+		err = probes_read(ctx);
+		if (!err && !probe_find(&set->v[i]))
+			err = -ENOENT;
+		usdt.close(ctx);
+	}
+	if (err)
+		return err;
 	ctxs = calloc(set->n, sizeof(*ctxs));
 	if (!ctxs)
 		return -ENOMEM;
