@@ -328,26 +328,14 @@ int usdt_generate(const struct usdt_set *set, struct bpfrun *b,
 	err = usdt_load();
 	if (err)
 		return err;
+	ctxs = calloc(set->n, sizeof(*ctxs));
+	if (!ctxs)
+		return -ENOMEM;
 	/*
 	 * Every probe found before any is enabled: in a process, libbcc's
 	 * enable sets the probe's semaphore, and a run that then fails on
 	 * a later probe must not have changed the process, even briefly.
 	 */
-	for (i = 0; i < set->n && !err; i++) {
-		void *ctx = context_open(&set->v[i]);
-
-		if (!ctx)
-			return -ENOENT;
-		err = probes_read(ctx);
-		if (!err && !probe_find(&set->v[i]))
-			err = -ENOENT;
-		usdt.close(ctx);
-	}
-	if (err)
-		return err;
-	ctxs = calloc(set->n, sizeof(*ctxs));
-	if (!ctxs)
-		return -ENOMEM;
 	for (i = 0; i < set->n && !err; i++) {
 		ctxs[i] = context_open(&set->v[i]);
 		if (!ctxs[i]) {
@@ -355,10 +343,13 @@ int usdt_generate(const struct usdt_set *set, struct bpfrun *b,
 			break;
 		}
 		n++;
-		err = spec_generate(&set->v[i], &ctxs[i], b, deps);
-		if (!ctxs[i])
-			n--;
+		err = probes_read(ctxs[i]);
+		if (!err && !probe_find(&set->v[i]))
+			err = -ENOENT;
 	}
+	/* spec_generate() may close one and leave NULL in its place */
+	for (i = 0; i < n && !err; i++)
+		err = spec_generate(&set->v[i], &ctxs[i], b, deps);
 	/*
 	 * A context at a time: libbcc writes a probe once for all the
 	 * contexts it is given, though each function needs its own copy.
@@ -384,7 +375,8 @@ int usdt_generate(const struct usdt_set *set, struct bpfrun *b,
 	}
 	/* in a process, libbcc's enable set the semaphores: closing unsets */
 	for (i = 0; i < n; i++)
-		usdt.close(ctxs[i]);
+		if (ctxs[i])
+			usdt.close(ctxs[i]);
 	free(ctxs);
 	probes_free();
 	return err;

@@ -233,7 +233,17 @@ int headers_fallback(const struct headers_env *env,
 	memset(out, 0, sizeof(*out));
 	if (h->kind != HEADERS_MATCHING || !env->btf || !path_exists(env->btf))
 		return -ENOENT;
-	return btf_choice(env, out);
+	/*
+	 * Found, not made: most programs compile against the headers, and
+	 * headers_check() makes the tree only once they have failed one.
+	 */
+	if (strcmp(env->btf, "/sys/kernel/btf/vmlinux") ||
+	    btf_tree_find(out->dir, sizeof(out->dir)))
+		out->dir[0] = '\0';
+	out->kind = HEADERS_BTF;
+	out->unchecked = true;
+	snprintf(out->version, sizeof(out->version), "%s", env->release);
+	return 0;
 }
 
 int headers_choose(const struct headers_env *env, const char *mode,

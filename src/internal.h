@@ -167,7 +167,10 @@ const char *headers_kind_name(enum headers_kind kind);
 void headers_env_default(struct headers_env *env);
 int headers_choose(const struct headers_env *env, const char *mode,
 		   struct headers_choice *out);
-/* The tree made from BTF, where @h is the kernel's headers and BTF is there. */
+/*
+ * The tree made from BTF, where @h is the kernel's headers and BTF is
+ * there: its dir "" until headers_check() makes it, when none is found.
+ */
 int headers_fallback(const struct headers_env *env,
 		     const struct headers_choice *h, struct headers_choice *out);
 /* Nearest Debian split tree ("V-ARCH" + "V-common") to @release. */

@@ -197,7 +197,7 @@ static int open_program(struct bpfrun **bp, const char *path,
 		if (err)
 			program_reset(b);
 		/* compiled against BTF before: the headers failed it then */
-		if (err && !headers_fallback(&env, &h, &btf)) {
+		if (err && !headers_fallback(&env, &h, &btf) && btf.dir[0]) {
 			err = cache_load(b, path, opts->cflags, opts->ncflags,
 					 &btf, usdt.key);
 			if (err)

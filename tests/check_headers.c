@@ -100,6 +100,14 @@ START_TEST(test_matching_split)
 	snprintf(l, sizeof(l), "%s/no-btf", root);
 	env.btf = l;	/* not there */
 	ck_assert_int_eq(headers_fallback(&env, &h, &h2), -ENOENT);
+	/* BTF there: chosen, but the tree is made only when it is needed */
+	snprintf(l, sizeof(l), "%s/6.1.0-56-amd64/build", mods);
+	env.btf = l;
+	ck_assert_int_eq(headers_fallback(&env, &h, &h2), 0);
+	ck_assert_int_eq(h2.kind, HEADERS_BTF);
+	ck_assert(h2.unchecked);
+	ck_assert_str_eq(h2.dir, "");
+	ck_assert_str_eq(h2.version, "6.1.0-56-amd64");
 	/* a tree chosen by hand is not second-guessed */
 	h.kind = HEADERS_DIR;
 	env.btf = "/sys/kernel/btf/vmlinux";
